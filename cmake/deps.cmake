@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every external library comes from Debian's packages through pkg-config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto>=3.0)
+pkg_check_modules(LIBP11 REQUIRED IMPORTED_TARGET libp11)
+pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
+pkg_check_modules(LIBCJSON REQUIRED IMPORTED_TARGET libcjson)
+pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
+if(SIGNERD_TESTS)
+  pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+endif()
+find_package(Threads REQUIRED)

@@ -53,6 +53,9 @@ enum json_type {
 	JSON_OBJECT,
 };
 
+/* Hard ceiling on the input size whatever the caller's cap (spans are 32-bit). */
+#define JSON_MAX_BYTES_LIMIT	((size_t)UINT32_MAX)
+
 /* Caps for one parse. Zero fields take the defaults noted. */
 struct json_limits {
 	size_t	 max_bytes;	/* input size cap (default 64 MiB) */

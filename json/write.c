@@ -255,7 +255,7 @@ put_scalar(struct json_buf *b, const struct json_value *v)
 		json_put_int(b, v->u.i);
 		break;
 	case JSON_STRING:
-		put_str(b, (const uint8_t *)v->u.str.s, v->u.str.n, 1);
+		put_str(b, (const uint8_t *)v->u.s, v->n, 1);
 		break;
 	default:
 		b->err = JSON_ERR_INVAL;
@@ -315,19 +315,19 @@ json_write_canonical(struct json_buf *b, const struct json_value *v)
 		/* Next child of the innermost open container, or its end. */
 		struct wframe *f = &st[top - 1];
 		if (f->v->type == JSON_ARRAY) {
-			if (f->i == f->v->u.arr.n) {
+			if (f->i == f->v->n) {
 				json_put_char(b, ']');
 				top--;
 				continue;
 			}
-			child = &f->v->u.arr.v[f->i];
+			child = &f->v->u.v[f->i];
 		} else {
-			if (f->i == f->v->u.obj.n) {
+			if (f->i == f->v->n) {
 				json_put_char(b, '}');
 				top--;
 				continue;
 			}
-			m = &f->v->u.obj.m[f->i];
+			m = &f->v->u.m[f->i];
 			if (f->i > 0)
 				json_put_char(b, ',');
 			put_str(b, (const uint8_t *)m->key, m->keylen, 1);

@@ -44,6 +44,7 @@ struct json_chunk {
 	struct json_chunk	*next;
 	size_t			 cap;
 	size_t			 used;
+	size_t			 maplen;	/* nonzero: mmap'd, unmap this much */
 	/* data follows, aligned for struct json_value */
 };
 

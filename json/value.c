@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "json_impl.h"
 
@@ -15,7 +16,10 @@ json_doc_free(struct json_doc *doc)
 		return;
 	for (c = doc->chunks; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		if (c->maplen != 0)
+			munmap(c, c->maplen);
+		else
+			free(c);
 	}
 	free(doc);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "json_impl.h"
 
@@ -26,6 +27,28 @@ static const uint8_t esc[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
+
+/*
+ * Large buffers ask for transparent huge pages, as the reader's arena does:
+ * a fresh 10 MB output is otherwise 2,500 page faults. The memory still
+ * comes from malloc, since json_buf_detach hands it to free().
+ */
+static void *
+big_alloc(size_t *n)
+{
+	const size_t huge = (size_t)2 << 20;
+	void	*p;
+
+	if (*n < 2 * huge)
+		return malloc(*n);
+	*n = (*n + huge - 1) & ~(huge - 1);
+	if ((p = aligned_alloc(huge, *n)) == NULL)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, *n, MADV_HUGEPAGE);	/* a hint; failure is harmless */
+#endif
+	return p;
+}
 
 void
 json_buf_init(struct json_buf *b)
@@ -85,7 +108,7 @@ json_buf_reserve(struct json_buf *b, size_t extra)
 	ncap = b->cap != 0 ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > (size_t)PTRDIFF_MAX / 2 ? need : ncap * 2;
-	if ((nd = malloc(ncap)) == NULL) {
+	if ((nd = big_alloc(&ncap)) == NULL) {
 		b->err = JSON_ERR_NOMEM;
 		return;
 	}

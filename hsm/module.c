@@ -202,9 +202,12 @@ hsm_module_reinit(struct hsm_module *mod, unsigned int seen_epoch)
 	}
 	pthread_mutex_unlock(&mod->login_mu);
 	if (rv != CKR_OK) {
-		/* Still ours: the next attempt initialises again. */
-		r = hsm_err_rv(HSM_ERR_MODULE_INIT, rv, "re-initialising "
-		    "'%s' failed", mod->path);
+		/* Still ours: the next attempt initialises again. SoftHSM
+		 * fails here while its token directory is missing. */
+		r = hsm_err_rv(HSM_ERR_TOKEN_GONE, rv, "token unavailable and "
+		    "re-initialising '%s' failed: check that the token (for "
+		    "SoftHSM2, its token directory) is present; retried on "
+		    "later calls", mod->path);
 	}
 out:
 	pthread_rwlock_unlock(&mod->lock);

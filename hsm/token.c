@@ -63,7 +63,8 @@ token_find_slot(struct hsm_token *tok)
 
 	if ((rv = f->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK)
 		return hsm_err_rv(HSM_ERR_TOKEN_GONE, rv, "listing slots of "
-		    "'%s' failed", tok->mod->path);
+		    "'%s' failed: check that the token (for SoftHSM2, its "
+		    "token directory) is present", tok->mod->path);
 	if (n > 0 && (slots = calloc(n, sizeof(*slots))) == NULL)
 		return hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
 	if (n > 0 && (rv = f->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {
@@ -249,9 +250,12 @@ hsm_token_enter(struct hsm_token *tok, int need_login)
 	for (tries = 0; tries < 2; tries++) {
 		pthread_rwlock_rdlock(&mod->lock);
 		seen = atomic_load(&mod->epoch);
-		if (atomic_load(&tok->epoch) != seen) {
-			if ((r = token_revalidate(tok)) != 0)
+		if (atomic_load(&tok->epoch) != seen &&
+		    (r = token_revalidate(tok)) != 0) {
+			if (r != HSM_ERR_TOKEN_GONE &&
+			    r != HSM_ERR_TOKEN_NOT_FOUND)
 				goto fail;
+			atomic_store(&tok->state, HSM_TOK_GONE);
 		}
 		switch (atomic_load(&tok->state)) {
 		case HSM_TOK_OK:

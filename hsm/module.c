@@ -160,7 +160,12 @@ hsm_module_put(struct hsm_module *mod)
 		(void)mod->f->C_Finalize(NULL);
 		ERR_clear_error();
 	}
-	dlclose(mod->dl);
+	/*
+	 * The module stays mapped: SoftHSM and the OpenSSL it shares with us
+	 * keep process-wide state (thread-locals, atexit handlers) that makes
+	 * unloading unsafe, and leak reports then still name the library.
+	 * A later hsm_module_get maps the same copy again.
+	 */
 	for (l = mod->logins; l != NULL; l = ln) {
 		ln = l->next;
 		explicit_bzero(l, sizeof(*l));

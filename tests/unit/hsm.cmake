@@ -12,3 +12,18 @@ foreach(t test_hsm test_hsm_faults)
     set_tests_properties(${t} PROPERTIES LABELS "unit;integration" TIMEOUT 300)
   endif()
 endforeach()
+
+# The same programs under valgrind (label "valgrind"; slow, so not "unit").
+# Only in builds without sanitizers; tests/valgrind.supp names the known
+# leaks inside SoftHSM2.
+find_program(VALGRIND valgrind)
+if(VALGRIND AND NOT SIGNERD_SANITIZE)
+  foreach(t test_hsm test_hsm_faults)
+    if(TARGET ${t})
+      add_test(NAME ${t}_valgrind COMMAND ${VALGRIND} --error-exitcode=9
+        --leak-check=full --errors-for-leak-kinds=definite,indirect
+        --suppressions=${CMAKE_SOURCE_DIR}/tests/valgrind.supp $<TARGET_FILE:${t}>)
+      set_tests_properties(${t}_valgrind PROPERTIES LABELS valgrind TIMEOUT 900)
+    endif()
+  endforeach()
+endif()

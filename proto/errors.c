@@ -131,7 +131,7 @@ error_fix_utf8(char *s)
 	}
 }
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 error_vset(struct proto_error *e, enum proto_code code, const char *field,
     const char *fmt, va_list ap)
 {

@@ -498,6 +498,78 @@ test_dir_checks(void)
 	srv_stop(&s);
 }
 
+/* Starts the server as systemd would: fd 3 listening, LISTEN_PID/FDS set. */
+static pid_t
+start_activated(int lfd, const char *nfds, int *ready)
+{
+	char pidbuf[32], line[16];
+	int p[2];
+	ssize_t got;
+	pid_t pid;
+
+	*ready = 0;
+	if (pipe(p) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(p[1], 1);
+		if (lfd != 3) {
+			dup2(lfd, 3);
+			close(lfd);
+		}
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+		setenv("LISTEN_PID", pidbuf, 1);
+		setenv("LISTEN_FDS", nfds, 1);
+		execl(server_bin, server_bin, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	got = read(p[0], line, sizeof(line) - 1);
+	*ready = got >= 5 && memcmp(line, "ready", 5) == 0;
+	close(p[0]);
+	return pid;
+}
+
+static void
+test_activation(void)
+{
+	struct sockaddr_un sa;
+	struct proto_resp r;
+	struct stat st;
+	struct srv s;
+	int lfd, fd, ready;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	{
+		int w = snprintf(sa.sun_path, sizeof(sa.sun_path),
+		    "%.90s/act.sock", tmpdir);
+
+		CHECK(w > 0 && (size_t)w < sizeof(sa.sun_path));
+	}
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(lfd >= 0);
+	CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(listen(lfd, 16) == 0);
+
+	s.pid = start_activated(lfd, "1", &ready);
+	CHECK(s.pid > 0 && ready);
+	fd = dial(sa.sun_path);
+	CHECK(fd >= 0);
+	CHECK(calls(fd, "{\"v\":1,\"op\":\"status\"}", &r) == 0 && r.ok);
+	proto_resp_cleanup(&r);
+	close(fd);
+	srv_stop(&s);
+	/* The socket belongs to systemd: it is left where it was. */
+	CHECK(stat(sa.sun_path, &st) == 0);
+
+	/* More than one socket is refused. */
+	s.pid = start_activated(lfd, "2", &ready);
+	CHECK(s.pid > 0 && !ready);
+	CHECK(srv_wait(&s) == 1);
+	close(lfd);
+	printf("activation: ok\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -537,6 +609,7 @@ main(int argc, char **argv)
 	test_sighup(sock, s.pid);
 	test_drain(&s);
 	test_dir_checks();
+	test_activation();
 
 	{
 		char cmd[400];

@@ -44,6 +44,8 @@ proto_frame_reader_cleanup(struct proto_frame_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->data != NULL)
+		explicit_bzero(r->data, r->have);
 	free(r->data);
 	r->data = NULL;
 	r->have = r->cap = 0;

@@ -721,6 +721,8 @@ worker_serve(struct server *s, struct conn *c)
 	}
 	proto_req_cleanup(&req);
 	json_buf_cleanup(&result);
+	/* ceremony.unlock carries a PIN: no request outlives its reply. */
+	explicit_bzero(c->frame, c->frame_len);
 	free(c->frame);
 	c->frame = NULL;
 	c->frame_len = 0;

@@ -20,13 +20,13 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "server_socket.h"
 
 #define DEF_WORKERS		4
 #define DEF_MAX_CONNS		256
 #define DEF_FRAME_TIMEOUT	10000
 #define DEF_WRITE_TIMEOUT	10000
 #define DEF_IDLE_TIMEOUT	60000
-#define SD_LISTEN_FDS_START	3
 
 enum conn_state {
 	CONN_READ,	/* polled for input; owned by the I/O thread */
@@ -98,22 +98,6 @@ server_strerror(int r)
 	}
 }
 
-/* Messages for people: cut if long, which is acceptable for a message. */
-static void __attribute__((format(printf, 3, 4)))
-msgf(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (w < 0)
-		msg[0] = '\0';
-}
-
 static void __attribute__((format(printf, 3, 4)))
 logf_(struct server *s, int prio, const char *fmt, ...)
 {
@@ -141,237 +125,11 @@ now_ms(void)
 }
 
 static int
-set_nonblock_cloexec(int fd)
-{
-	int fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
-	return 0;
-}
-
-/* --- the listening socket ---------------------------------------------- */
-
-/*
- * systemd hands sockets over as fds 3.. with LISTEN_PID naming the process
- * meant to take them (a child must not). We take exactly one and check it
- * is what we would have made ourselves.
- */
-static int
-listen_activated(struct server *s, int *found, char *msg, size_t msglen)
-{
-	const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
-	struct sockaddr_un sa;
-	socklen_t sl;
-	char *end;
-	long pid, nfds;
-	int type = 0, acc = 0;
-
-	*found = 0;
-	if (pid_s == NULL || fds_s == NULL)
-		return 0;
-	errno = 0;
-	pid = strtol(pid_s, &end, 10);
-	if (errno != 0 || end == pid_s || *end != '\0' || pid != getpid())
-		return 0;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	errno = 0;
-	nfds = strtol(fds_s, &end, 10);
-	if (errno != 0 || end == fds_s || *end != '\0' || nfds != 1) {
-		msgf(msg, msglen, "LISTEN_FDS=%s: signerd takes exactly one "
-		    "socket from systemd", fds_s);
-		return SERVER_ERR_ACTIVATION;
-	}
-	sl = sizeof(type);
-	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type,
-	    &sl) != 0 || type != SOCK_STREAM) {
-		msgf(msg, msglen, "fd 3 from systemd is not a stream socket");
-		return SERVER_ERR_ACTIVATION;
-	}
-	sl = sizeof(acc);
-	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc,
-	    &sl) != 0 || !acc) {
-		msgf(msg, msglen, "fd 3 from systemd is not listening");
-		return SERVER_ERR_ACTIVATION;
-	}
-	sl = sizeof(sa);
-	memset(&sa, 0, sizeof(sa));
-	if (getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&sa,
-	    &sl) != 0 || sa.sun_family != AF_UNIX) {
-		msgf(msg, msglen, "fd 3 from systemd is not a Unix socket "
-		    "(ListenStream= must name a path)");
-		return SERVER_ERR_ACTIVATION;
-	}
-	if (set_nonblock_cloexec(SD_LISTEN_FDS_START) != 0) {
-		msgf(msg, msglen, "fd 3 from systemd: fcntl: %s",
-		    strerror(errno));
-		return SERVER_ERR_ACTIVATION;
-	}
-	s->listen_fd = SD_LISTEN_FDS_START;
-	*found = 1;
-	return 0;
-}
-
-/*
- * The directory is the real access boundary (a socket's own mode is not
- * honoured everywhere), so it must be ours and closed to writers: anyone who
- * can write there can swap the socket for their own.
- */
-static int
-socket_dir_check(const struct server_config *cfg, const char *dir,
-    char *msg, size_t msglen)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0750) == 0) {
-		/* mkdir obeys the umask (077 once hardened); say what we mean. */
-		if (chmod(dir, 0750) != 0 || (cfg->set_group &&
-		    chown(dir, (uid_t)-1, cfg->socket_gid) != 0)) {
-			msgf(msg, msglen, "socket directory %s: cannot set "
-			    "mode 0750 and group: %s", dir, strerror(errno));
-			return SERVER_ERR_DIR;
-		}
-	} else if (errno != EEXIST) {
-		msgf(msg, msglen, "cannot create socket directory %s: %s",
-		    dir, strerror(errno));
-		return SERVER_ERR_DIR;
-	}
-	if (lstat(dir, &st) != 0) {
-		msgf(msg, msglen, "socket directory %s: %s", dir,
-		    strerror(errno));
-		return SERVER_ERR_DIR;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		msgf(msg, msglen, "socket directory %s is not a directory "
-		    "(symbolic links are refused)", dir);
-		return SERVER_ERR_DIR;
-	}
-	if (st.st_uid != geteuid()) {
-		msgf(msg, msglen, "socket directory %s is owned by uid %u, "
-		    "not by signerd's uid %u: chown it or pick another",
-		    dir, (unsigned)st.st_uid, (unsigned)geteuid());
-		return SERVER_ERR_DIR;
-	}
-	if ((st.st_mode & 022) != 0) {
-		msgf(msg, msglen, "socket directory %s has mode %04o, "
-		    "writable by group or others: chmod go-w it", dir,
-		    (unsigned)(st.st_mode & 07777));
-		return SERVER_ERR_DIR;
-	}
-	return 0;
-}
-
-static int
-listen_path(struct server *s, const struct server_config *cfg, char *msg,
-    size_t msglen)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	char dir[sizeof(sa.sun_path)];
-	const char *slash;
-	mode_t mode = cfg->socket_mode != 0 ? cfg->socket_mode : 0660, old;
-	size_t plen;
-	int fd = -1, rc, probe;
-
-	if (cfg->socket_path == NULL || cfg->socket_path[0] == '\0') {
-		msgf(msg, msglen, "no socket path configured");
-		return SERVER_ERR_INVAL;
-	}
-	plen = strlen(cfg->socket_path);
-	if (plen >= sizeof(sa.sun_path)) {
-		msgf(msg, msglen, "socket path %s is %zu bytes long; Unix "
-		    "sockets allow at most %zu", cfg->socket_path, plen,
-		    sizeof(sa.sun_path) - 1);
-		return SERVER_ERR_INVAL;
-	}
-	if ((slash = strrchr(cfg->socket_path, '/')) == NULL) {
-		memcpy(dir, ".", 2);
-	} else if (slash == cfg->socket_path) {
-		memcpy(dir, "/", 2);
-	} else {
-		memcpy(dir, cfg->socket_path, (size_t)(slash - cfg->socket_path));
-		dir[slash - cfg->socket_path] = '\0';
-	}
-	if (slash != NULL && slash[1] == '\0') {
-		msgf(msg, msglen, "socket path %s names a directory",
-		    cfg->socket_path);
-		return SERVER_ERR_INVAL;
-	}
-	if ((rc = socket_dir_check(cfg, dir, msg, msglen)) != 0)
-		return rc;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, cfg->socket_path, plen + 1);
-	if (lstat(cfg->socket_path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			msgf(msg, msglen, "%s exists and is not a socket; "
-			    "refusing to replace it", cfg->socket_path);
-			return SERVER_ERR_SOCKET;
-		}
-		/* A live server answers; a stale file from a crash does not. */
-		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-		    0)) >= 0) {
-			rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-			close(probe);
-			if (rc == 0) {
-				msgf(msg, msglen, "another server is "
-				    "listening on %s", cfg->socket_path);
-				return SERVER_ERR_IN_USE;
-			}
-		}
-		if (unlink(cfg->socket_path) != 0) {
-			msgf(msg, msglen, "cannot remove stale socket %s: %s",
-			    cfg->socket_path, strerror(errno));
-			return SERVER_ERR_SOCKET;
-		}
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) < 0) {
-		msgf(msg, msglen, "socket: %s", strerror(errno));
-		return SERVER_ERR_SOCKET;
-	}
-	/* Born 0600 at worst, widened to the configured mode after. */
-	old = umask(0177);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc != 0) {
-		msgf(msg, msglen, "bind %s: %s", cfg->socket_path,
-		    strerror(errno));
-		close(fd);
-		return SERVER_ERR_SOCKET;
-	}
-	if ((s->path = strdup(cfg->socket_path)) == NULL) {
-		unlink(cfg->socket_path);
-		close(fd);
-		return SERVER_ERR_NOMEM;
-	}
-	s->listen_fd = fd;	/* server_free unlinks from here on */
-	if (chmod(cfg->socket_path, mode) != 0 || (cfg->set_group &&
-	    chown(cfg->socket_path, (uid_t)-1, cfg->socket_gid) != 0)) {
-		msgf(msg, msglen, "socket %s: cannot set mode %04o / group "
-		    "%u: %s", cfg->socket_path, (unsigned)mode,
-		    (unsigned)cfg->socket_gid, strerror(errno));
-		return SERVER_ERR_SOCKET;
-	}
-	if (listen(fd, SOMAXCONN) != 0) {
-		msgf(msg, msglen, "listen %s: %s", cfg->socket_path,
-		    strerror(errno));
-		return SERVER_ERR_SOCKET;
-	}
-	return 0;
-}
-
-static int
 make_pipe(int p[2])
 {
 	if (pipe(p) != 0)
 		return -1;
-	if (set_nonblock_cloexec(p[0]) != 0 || set_nonblock_cloexec(p[1]) != 0)
+	if (server_fd_prepare(p[0]) != 0 || server_fd_prepare(p[1]) != 0)
 		return -1;
 	return 0;
 }
@@ -381,12 +139,12 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
     size_t msglen)
 {
 	struct server *s;
-	int rc = SERVER_ERR_NOMEM, found = 0;
+	int rc = SERVER_ERR_NOMEM;
 
 	*out = NULL;
-	msgf(msg, msglen, "%s", "");
+	server_msgf(msg, msglen, "%s", "");
 	if (cfg == NULL || cfg->handler == NULL) {
-		msgf(msg, msglen, "no request handler");
+		server_msgf(msg, msglen, "no request handler");
 		return SERVER_ERR_INVAL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -408,7 +166,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.idle_timeout_ms = DEF_IDLE_TIMEOUT;
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
-		msgf(msg, msglen, "workers (at most 1024), max_conns (at most "
+		server_msgf(msg, msglen, "workers (at most 1024), max_conns (at most "
 		    "65536) or max_frame (at most %u) out of range",
 		    (unsigned)PROTO_MAX_FRAME_LIMIT);
 		rc = SERVER_ERR_INVAL;
@@ -422,7 +180,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	    s->threads == NULL)
 		goto out;
 	if (make_pipe(s->sig) != 0 || make_pipe(s->wake) != 0) {
-		msgf(msg, msglen, "pipe: %s", strerror(errno));
+		server_msgf(msg, msglen, "pipe: %s", strerror(errno));
 		rc = SERVER_ERR_SYS;
 		goto out;
 	}
@@ -433,9 +191,8 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		goto out;
 	}
 	s->sync_init = 1;
-	if ((rc = listen_activated(s, &found, msg, msglen)) != 0)
-		goto out;
-	if (!found && (rc = listen_path(s, cfg, msg, msglen)) != 0)
+	if ((rc = server_socket_open(cfg, &s->listen_fd, &s->path, msg,
+	    msglen)) != 0)
 		goto out;
 	if (s->cfg.signals)
 		signals_install(s);
@@ -619,7 +376,7 @@ conn_readable(struct server *s, struct conn *c, int64_t now)
 		return;
 	}
 	if (rc == PROTO_ERR_TOO_LARGE) {
-		msgf(m, sizeof(m), "frame of %lu bytes exceeds the maximum of "
+		server_msgf(m, sizeof(m), "frame of %lu bytes exceeds the maximum of "
 		    "%zu bytes; closing the connection",
 		    (unsigned long)proto_frame_reader_announced(&c->rd),
 		    s->cfg.max_frame);

@@ -112,11 +112,13 @@ dial(const char *sock)
 	struct sockaddr_un sa;
 	int fd;
 
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		close(fd);
 		return -1;

@@ -422,8 +422,13 @@ conn_deadline(struct server *s, struct conn *c, int64_t now)
 		conn_fail(s, c, PROTO_CODE_TIMEOUT,
 		    "frame not complete before the read deadline; closing "
 		    "the connection", now);
-	} else
-		conn_close(s, c);
+		return;
+	}
+	if (c->state == CONN_WRITE)
+		logf_(s, LOG_NOTICE, "uid %u pid %d: reply not read within "
+		    "%d ms; closing", (unsigned)c->peer.uid, (int)c->peer.pid,
+		    s->cfg.write_timeout_ms);
+	conn_close(s, c);
 }
 
 /* --- workers ----------------------------------------------------------- */

@@ -5,7 +5,7 @@
  * credentials and the shutdown path.
  *
  *   proto_test_server SOCKET [-w WORKERS] [-f MAX_FRAME] [-t FRAME_MS]
- *                     [-m MODE_OCTAL] [-c MAX_CONNS]
+ *                     [-m MODE_OCTAL] [-c MAX_CONNS] [-W WRITE_MS]
  * Prints "ready" on stdout once listening; logs go to stderr.
  */
 #include <errno.h>
@@ -122,16 +122,18 @@ main(int argc, char **argv)
 	int c, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	while ((c = getopt(argc, argv, "w:f:t:m:c:")) != -1) {
+	while ((c = getopt(argc, argv, "w:f:t:m:c:W:")) != -1) {
 		switch (c) {
 		case 'w': cfg.workers = (unsigned)num_arg(optarg, 10); break;
 		case 'f': cfg.max_frame = (size_t)num_arg(optarg, 10); break;
 		case 't': cfg.frame_timeout_ms = (int)num_arg(optarg, 10); break;
 		case 'm': cfg.socket_mode = (mode_t)num_arg(optarg, 8); break;
 		case 'c': cfg.max_conns = (unsigned)num_arg(optarg, 10); break;
+		case 'W': cfg.write_timeout_ms = (int)num_arg(optarg, 10); break;
 		default:
 			fprintf(stderr, "usage: proto_test_server SOCKET "
-			    "[-w N] [-f BYTES] [-t MS] [-m MODE] [-c N]\n");
+			    "[-w N] [-f BYTES] [-t MS] [-m MODE] [-c N] "
+			    "[-W MS]\n");
 			return 2;
 		}
 	}

@@ -391,6 +391,61 @@ test_slow(const char *sock)
 	    (long long)(now_ms() - t0));
 }
 
+/*
+ * A client that sends requests and never reads the replies: once its socket
+ * buffers are full the server stops reading from it, keeps serving others,
+ * and drops it at the write deadline.
+ */
+static void
+test_no_reader(const char *sock)
+{
+	static const char req[] = "\0\0\0\x2d{\"v\":1,\"op\":\"echo\",\"text\":"
+	    "\"0123456789abcdef\"}";
+	struct proto_resp r;
+	char sink[65536];
+	size_t sent = 0;
+	ssize_t n;
+	int64_t t0;
+	int fd = dial(sock), other, fl;
+
+	CHECK(fd >= 0);
+	CHECK(sizeof(req) - 1 == 4 + 0x2d);
+	fl = fcntl(fd, F_GETFL);
+	CHECK(fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
+	t0 = now_ms();
+	/* Push until the server stops taking requests (both buffers full). */
+	while (now_ms() - t0 < 3000) {
+		n = send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			usleep(20 * 1000);
+			if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+				break;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		if ((size_t)n < sizeof(req) - 1) {
+			/* A partial frame: the rest when there is room. */
+			while (send(fd, req + n, sizeof(req) - 1 - (size_t)n,
+			    MSG_NOSIGNAL) < 0 && errno == EAGAIN)
+				usleep(1000);
+		}
+		sent++;
+	}
+	other = dial(sock);
+	CHECK(calls(other, "{\"v\":1,\"op\":\"status\"}", &r) == 0 && r.ok);
+	proto_resp_cleanup(&r);
+	close(other);
+	/* Past the write deadline the server has closed: reads end in EOF. */
+	usleep(1500 * 1000);
+	CHECK(fcntl(fd, F_SETFL, fl) == 0);
+	while ((n = read(fd, sink, sizeof(sink))) > 0)
+		;
+	CHECK(n == 0 || errno == ECONNRESET);
+	close(fd);
+	printf("no-reader: %zu requests pushed, connection dropped\n", sent);
+}
+
 /* The peer's uid as seen through SO_PEERCRED, from a client as nobody. */
 static void
 test_peer_nobody(const char *sock)
@@ -576,7 +631,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const opts[] = { "-w", "4", "-f", "4194304",
-	    "-t", "1000", "-m", "0666", NULL };
+	    "-t", "1000", "-m", "0666", "-W", "1000", NULL };
 	struct srv s;
 	char dir[300], sock[320];
 	const char *t = getenv("TMPDIR");
@@ -607,6 +662,7 @@ main(int argc, char **argv)
 	test_basics(sock);
 	test_concurrent(sock);
 	test_slow(sock);
+	test_no_reader(sock);
 	test_peer_nobody(sock);
 	test_sighup(sock, s.pid);
 	test_drain(&s);

@@ -238,6 +238,10 @@ put_opt_str(struct json_buf *b, const char *key, const char *s, size_t max)
 		return;
 	}
 	n = strnlen(s, max);
+	/* A cut must not split a UTF-8 sequence. */
+	if (s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
 	json_put_str(b, s, n);
 }
 
@@ -264,8 +268,9 @@ put_time(struct json_buf *b)
 
 /*
  * Builds one line (with its newline) for rec following a line with
- * sha256 prev and sequence seq - 1. Free-text fields are cut so that a
- * line never passes AUDIT_MAX_LINE.
+ * sha256 prev and sequence seq - 1. Strings are cut (op 256, gun and role
+ * 512, key_id 256, outcome 64, detail 1024 bytes) so that even with every
+ * byte escaped as \u00XX a line stays under AUDIT_MAX_LINE.
  */
 static int
 line_build(const struct audit_record *rec, int64_t seq,
@@ -292,8 +297,8 @@ line_build(const struct audit_record *rec, int64_t seq,
 	json_put_raw(&b, ",\"pid\":", 7);
 	json_put_int(&b, (int64_t)rec->pid);
 	put_opt_str(&b, ",\"op\":", rec->op, 256);
-	put_opt_str(&b, ",\"gun\":", rec->gun, 1024);
-	put_opt_str(&b, ",\"role\":", rec->role, 1024);
+	put_opt_str(&b, ",\"gun\":", rec->gun, 512);
+	put_opt_str(&b, ",\"role\":", rec->role, 512);
 	json_put_raw(&b, ",\"version\":", 11);
 	if (rec->version > 0)
 		json_put_int(&b, rec->version);
@@ -307,7 +312,7 @@ line_build(const struct audit_record *rec, int64_t seq,
 	} else
 		json_put_raw(&b, "null", 4);
 	put_opt_str(&b, ",\"outcome\":", rec->outcome, 64);
-	put_opt_str(&b, ",\"detail\":", rec->detail, 4096);
+	put_opt_str(&b, ",\"detail\":", rec->detail, 1024);
 	hex(prev, AUDIT_HASH_LEN, hx);
 	json_put_raw(&b, ",\"prev\":", 8);
 	json_put_str(&b, hx, HEX_LEN);

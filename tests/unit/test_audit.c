@@ -387,6 +387,49 @@ test_corrupt_last_line(void **state)
 	free(buf2);
 }
 
+/* Oversized, multibyte and control-character fields are cut, never refused. */
+static void
+test_long_fields(void **state)
+{
+	struct audit_record r;
+	struct audit *a = NULL;
+	uint8_t h[AUDIT_HASH_LEN];
+	char *big, *ctl;
+	size_t i;
+
+	(void)state;
+	big = malloc(5001);
+	ctl = malloc(5001);
+	assert_non_null(big);
+	assert_non_null(ctl);
+	/* "é" is two bytes: the cut at 1024 or 512 lands inside one. */
+	for (i = 0; i + 1 < 5000; i += 2) {
+		big[i] = (char)0xc3;
+		big[i + 1] = (char)0xa9;
+	}
+	big[i] = 'x';
+	big[5000] = '\0';
+	memset(ctl, 1, 5000);
+	ctl[5000] = '\0';
+	assert_int_equal(audit_open(path, &a, NULL, NULL, 0), 0);
+	record(&r, 0, h);
+	r.detail = big;
+	r.gun = big;
+	r.role = big;
+	assert_int_equal(audit_append(a, &r), 0);
+	r.detail = ctl;
+	r.gun = ctl;
+	r.role = ctl;
+	r.key_id = ctl;
+	r.op = ctl;
+	r.outcome = ctl;
+	assert_int_equal(audit_append(a, &r), 0);
+	audit_close(a);
+	expect_ok(2);
+	free(big);
+	free(ctl);
+}
+
 struct writer {
 	struct audit	*a;
 	int		 id;
@@ -484,6 +527,7 @@ main(void)
 		cmocka_unit_test_setup(test_garbage_line, fresh),
 		cmocka_unit_test_setup(test_torn_tail, fresh),
 		cmocka_unit_test_setup(test_corrupt_last_line, fresh),
+		cmocka_unit_test_setup(test_long_fields, fresh),
 		cmocka_unit_test_setup(test_threads, fresh),
 		cmocka_unit_test_setup(test_cli, fresh),
 	};

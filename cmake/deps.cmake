@@ -6,6 +6,8 @@ pkg_check_modules(LIBP11 REQUIRED IMPORTED_TARGET libp11)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
 pkg_check_modules(LIBCJSON REQUIRED IMPORTED_TARGET libcjson)
 pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
+# The signing ledger (signerd/ledger.c); why SQLite: docs/ledger-and-audit.md.
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3>=3.22)
 if(SIGNERD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

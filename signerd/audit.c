@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* audit: append-only hash-chained JSON-lines log, its crash recovery and its verifier. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "audit.h"
+#include "json.h"
+
+/* Every line ends with this key and the hex sha256 of all bytes before it. */
+#define SELF_KEY	",\"line_sha256\":\""
+#define SELF_KEY_LEN	(sizeof(SELF_KEY) - 1)
+#define HEX_LEN		(2 * AUDIT_HASH_LEN)
+#define SELF_TAIL_LEN	(SELF_KEY_LEN + HEX_LEN + 2)	/* key, hex, "} */
+
+struct audit {
+	int		 fd;
+	pthread_mutex_t	 mu;
+	off_t		 size;			/* bytes of complete lines */
+	int64_t		 seq;			/* of the last line, 0 when empty */
+	uint8_t		 prev[AUDIT_HASH_LEN];	/* sha256 of the last line */
+};
+
+const char *
+audit_strerror(int code)
+{
+	switch (code) {
+	case AUDIT_OK:		return "success";
+	case AUDIT_ERR_NOMEM:	return "out of memory";
+	case AUDIT_ERR_IO:	return "audit log I/O error";
+	case AUDIT_ERR_CORRUPT:	return "audit log's last line is damaged";
+	case AUDIT_ERR_BROKEN:	return "audit chain is broken";
+	case AUDIT_ERR_INVAL:	return "invalid argument";
+	}
+	return "unknown audit error";
+}
+
+static void
+msg_set(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+msg_set(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (msg == NULL || msglen == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	else if ((size_t)n >= msglen && msglen > 4)
+		memcpy(msg + msglen - 4, "...", 4);
+}
+
+static int
+sha256(const void *p, size_t n, uint8_t out[AUDIT_HASH_LEN])
+{
+	unsigned int olen = 0;
+
+	if (EVP_Digest(p, n, out, &olen, EVP_sha256(), NULL) != 1 ||
+	    olen != AUDIT_HASH_LEN)
+		return AUDIT_ERR_NOMEM;
+	return 0;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+unhex(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (len != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		hi = s[2 * i];
+		lo = s[2 * i + 1];
+		/* Lower case only, so one hash has one spelling. */
+		hi = hi >= '0' && hi <= '9' ? hi - '0' :
+		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+		lo = lo >= '0' && lo <= '9' ? lo - '0' :
+		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The typed fields every line must have; anything else is refused. */
+enum ftype { F_INT, F_STR, F_INT_NULL, F_STR_NULL };
+static const struct {
+	const char	*key;
+	enum ftype	 type;
+} line_fields[] = {
+	{ "detail",	F_STR_NULL },
+	{ "gid",	F_INT },
+	{ "gun",	F_STR_NULL },
+	{ "key_id",	F_STR_NULL },
+	{ "line_sha256", F_STR },
+	{ "op",		F_STR },
+	{ "outcome",	F_STR },
+	{ "pid",	F_INT },
+	{ "prev",	F_STR },
+	{ "role",	F_STR_NULL },
+	{ "seq",	F_INT },
+	{ "sha256",	F_STR_NULL },
+	{ "time",	F_STR },
+	{ "uid",	F_INT },
+	{ "version",	F_INT_NULL },
+};
+#define NFIELDS (sizeof(line_fields) / sizeof(line_fields[0]))
+
+/*
+ * Checks one line (without its newline) on its own: its self hash, that it
+ * is one JSON object with exactly the fields above, and returns its seq and
+ * prev. The self hash is checked first so that an edit is named as such.
+ */
+static int
+line_check(const char *line, size_t len, int64_t *seq,
+    uint8_t prev[AUDIT_HASH_LEN], char *msg, size_t msglen)
+{
+	struct json_limits lim;
+	struct json_error jerr;
+	struct json_doc *doc = NULL;
+	const struct json_value *root, *v;
+	uint8_t want[AUDIT_HASH_LEN], got[AUDIT_HASH_LEN];
+	const char *key, *s;
+	size_t i, klen, slen;
+	enum json_type t;
+	int rc = AUDIT_ERR_BROKEN;
+
+	*seq = 0;
+	if (len > AUDIT_MAX_LINE) {
+		msg_set(msg, msglen, "longer than %d bytes", AUDIT_MAX_LINE);
+		goto out;
+	}
+	if (len < SELF_TAIL_LEN + 1 ||
+	    memcmp(line + len - SELF_TAIL_LEN, SELF_KEY, SELF_KEY_LEN) != 0 ||
+	    memcmp(line + len - 2, "\"}", 2) != 0 ||
+	    unhex(line + len - 2 - HEX_LEN, HEX_LEN, want, AUDIT_HASH_LEN) != 0) {
+		msg_set(msg, msglen, "does not end with its line_sha256");
+		goto out;
+	}
+	if (sha256(line, len - SELF_TAIL_LEN, got) != 0) {
+		rc = AUDIT_ERR_NOMEM;
+		goto out;
+	}
+	if (memcmp(want, got, AUDIT_HASH_LEN) != 0) {
+		msg_set(msg, msglen, "line_sha256 does not match the line:"
+		    " the line was edited");
+		goto out;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.max_bytes = AUDIT_MAX_LINE;
+	lim.max_depth = 2;
+	if (json_doc_parse((const uint8_t *)line, len, &lim, &doc, &jerr) != 0) {
+		msg_set(msg, msglen, "not valid JSON at byte %zu: %s",
+		    jerr.offset, jerr.message);
+		goto out;
+	}
+	root = json_doc_root(doc);
+	if (json_value_type(root) != JSON_OBJECT ||
+	    json_value_count(root) != NFIELDS) {
+		msg_set(msg, msglen, "not an object with the %zu audit fields",
+		    NFIELDS);
+		goto out;
+	}
+	for (i = 0; i < NFIELDS; i++) {
+		/* Members are sorted by key, and so is line_fields. */
+		v = json_object_at(root, i, &key, &klen);
+		if (klen != strlen(line_fields[i].key) ||
+		    memcmp(key, line_fields[i].key, klen) != 0) {
+			msg_set(msg, msglen, "unexpected key or missing \"%s\"",
+			    line_fields[i].key);
+			goto out;
+		}
+		t = json_value_type(v);
+		if (!(t == JSON_INT && (line_fields[i].type == F_INT ||
+		    line_fields[i].type == F_INT_NULL)) &&
+		    !(t == JSON_STRING && (line_fields[i].type == F_STR ||
+		    line_fields[i].type == F_STR_NULL)) &&
+		    !(t == JSON_NULL && (line_fields[i].type == F_INT_NULL ||
+		    line_fields[i].type == F_STR_NULL))) {
+			msg_set(msg, msglen, "\"%s\" has the wrong type",
+			    line_fields[i].key);
+			goto out;
+		}
+	}
+	if (json_value_int(json_object_get(root, "seq"), seq) != 0 || *seq < 1) {
+		msg_set(msg, msglen, "seq is not a positive integer");
+		goto out;
+	}
+	s = json_value_str(json_object_get(root, "prev"), &slen);
+	if (s == NULL || unhex(s, slen, prev, AUDIT_HASH_LEN) != 0) {
+		msg_set(msg, msglen, "prev is not a lower-case hex sha256");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_doc_free(doc);
+	return rc;
+}
+
+static void
+put_opt_str(struct json_buf *b, const char *key, const char *s, size_t max)
+{
+	size_t n;
+
+	json_put_raw(b, key, strlen(key));
+	if (s == NULL) {
+		json_put_raw(b, "null", 4);
+		return;
+	}
+	n = strnlen(s, max);
+	/* A cut must not split a UTF-8 sequence. */
+	if (s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	json_put_str(b, s, n);
+}
+
+static void
+put_time(struct json_buf *b)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[64];
+	size_t n;
+	int w;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    (n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		json_put_raw(b, "\"1970-01-01T00:00:00.000Z\"", 26);
+		return;
+	}
+	w = snprintf(t + n, sizeof(t) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	if (w < 0 || (size_t)w >= sizeof(t) - n)
+		t[n] = '\0';
+	json_put_str(b, t, strlen(t));
+}
+
+/*
+ * Builds one line (with its newline) for rec following a line with
+ * sha256 prev and sequence seq - 1. Strings are cut (op 256, gun and role
+ * 512, key_id 256, outcome 64, detail 1024 bytes) so that even with every
+ * byte escaped as \u00XX a line stays under AUDIT_MAX_LINE.
+ */
+static int
+line_build(const struct audit_record *rec, int64_t seq,
+    const uint8_t prev[AUDIT_HASH_LEN], uint8_t **out, size_t *outlen)
+{
+	struct json_buf b;
+	uint8_t self[AUDIT_HASH_LEN];
+	char hx[HEX_LEN + 1];
+	int rc = AUDIT_ERR_INVAL;
+
+	*out = NULL;
+	*outlen = 0;
+	json_buf_init(&b);
+	if (rec == NULL || rec->op == NULL || rec->outcome == NULL)
+		goto out;
+	json_put_raw(&b, "{\"seq\":", 7);
+	json_put_int(&b, seq);
+	json_put_raw(&b, ",\"time\":", 8);
+	put_time(&b);
+	json_put_raw(&b, ",\"uid\":", 7);
+	json_put_int(&b, (int64_t)rec->uid);
+	json_put_raw(&b, ",\"gid\":", 7);
+	json_put_int(&b, (int64_t)rec->gid);
+	json_put_raw(&b, ",\"pid\":", 7);
+	json_put_int(&b, (int64_t)rec->pid);
+	put_opt_str(&b, ",\"op\":", rec->op, 256);
+	put_opt_str(&b, ",\"gun\":", rec->gun, 512);
+	put_opt_str(&b, ",\"role\":", rec->role, 512);
+	json_put_raw(&b, ",\"version\":", 11);
+	if (rec->version > 0)
+		json_put_int(&b, rec->version);
+	else
+		json_put_raw(&b, "null", 4);
+	put_opt_str(&b, ",\"key_id\":", rec->key_id, 256);
+	json_put_raw(&b, ",\"sha256\":", 10);
+	if (rec->sha256 != NULL) {
+		hex(rec->sha256, AUDIT_HASH_LEN, hx);
+		json_put_str(&b, hx, HEX_LEN);
+	} else
+		json_put_raw(&b, "null", 4);
+	put_opt_str(&b, ",\"outcome\":", rec->outcome, 64);
+	put_opt_str(&b, ",\"detail\":", rec->detail, 1024);
+	hex(prev, AUDIT_HASH_LEN, hx);
+	json_put_raw(&b, ",\"prev\":", 8);
+	json_put_str(&b, hx, HEX_LEN);
+	if (b.err != 0) {
+		/* Invalid UTF-8 in a caller's string, or no memory. */
+		rc = b.err == JSON_ERR_NOMEM ? AUDIT_ERR_NOMEM : AUDIT_ERR_INVAL;
+		goto out;
+	}
+	if ((rc = sha256(b.data, b.len, self)) != 0)
+		goto out;
+	hex(self, AUDIT_HASH_LEN, hx);
+	json_put_raw(&b, SELF_KEY, SELF_KEY_LEN);
+	json_put_raw(&b, hx, HEX_LEN);
+	json_put_raw(&b, "\"}\n", 3);
+	rc = AUDIT_ERR_NOMEM;
+	if (b.err != 0)
+		goto out;
+	rc = AUDIT_ERR_INVAL;
+	if (b.len - 1 > AUDIT_MAX_LINE)
+		goto out;
+	rc = json_buf_detach(&b, out, outlen) == 0 ? 0 : AUDIT_ERR_NOMEM;
+out:
+	json_buf_cleanup(&b);
+	return rc;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+pread_all(int fd, uint8_t *p, size_t n, off_t off)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = pread(fd, p, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/* Caller holds a->mu (or owns a alone). */
+static int
+append_locked(struct audit *a, const struct audit_record *rec)
+{
+	uint8_t *line = NULL, h[AUDIT_HASH_LEN];
+	size_t len = 0;
+	int rc;
+
+	if ((rc = line_build(rec, a->seq + 1, a->prev, &line, &len)) != 0)
+		return rc;
+	if ((rc = sha256(line, len - 1, h)) != 0)
+		goto out;
+	rc = AUDIT_ERR_IO;
+	if (write_all(a->fd, line, len) != 0 || fdatasync(a->fd) != 0) {
+		/*
+		 * Take back whatever part reached the file, so the next line
+		 * chains from the last good one; if even that fails, the
+		 * next open moves the torn tail aside.
+		 */
+		if (ftruncate(a->fd, a->size) == 0)
+			(void)fdatasync(a->fd);
+		goto out;
+	}
+	a->size += (off_t)len;
+	a->seq++;
+	memcpy(a->prev, h, AUDIT_HASH_LEN);
+	rc = 0;
+out:
+	free(line);
+	return rc;
+}
+
+int
+audit_append(struct audit *a, const struct audit_record *rec)
+{
+	int rc;
+
+	if (a == NULL || rec == NULL)
+		return AUDIT_ERR_INVAL;
+	pthread_mutex_lock(&a->mu);
+	rc = append_locked(a, rec);
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
+/* Appends the torn bytes to PATH.torn and syncs them, so nothing is lost. */
+static int
+torn_save(const char *path, const uint8_t *p, size_t n, char *tpath,
+    size_t tlen)
+{
+	int fd, w, rc = AUDIT_ERR_IO;
+
+	w = snprintf(tpath, tlen, "%s.torn", path);
+	if (w < 0 || (size_t)w >= tlen)
+		return AUDIT_ERR_INVAL;
+	fd = open(tpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0)
+		return AUDIT_ERR_IO;
+	if (write_all(fd, p, n) == 0 && fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Reads the tail of the log: finds the last complete line and checks it,
+ * and handles a torn tail after it. Caller owns a alone.
+ */
+static int
+recover(struct audit *a, const char *path, struct audit_open_info *info,
+    char *msg, size_t msglen)
+{
+	struct stat sb;
+	struct audit_record rec;
+	uint8_t *buf = NULL, h[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN];
+	char hx[HEX_LEN + 1], detail[256], why[256];
+	size_t want, n, end, start, torn = 0;
+	off_t base;
+	int64_t seq;
+	int rc = AUDIT_ERR_IO;
+
+	if (fstat(a->fd, &sb) != 0)
+		goto out;
+	if (!S_ISREG(sb.st_mode)) {
+		msg_set(msg, msglen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (sb.st_size == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* Enough for a torn line and a whole line before it. */
+	want = 2 * (AUDIT_MAX_LINE + 1);
+	n = (off_t)want < sb.st_size ? want : (size_t)sb.st_size;
+	base = sb.st_size - (off_t)n;
+	rc = AUDIT_ERR_NOMEM;
+	if ((buf = malloc(n)) == NULL)
+		goto out;
+	rc = AUDIT_ERR_IO;
+	if (pread_all(a->fd, buf, n, base) != 0)
+		goto out;
+	end = n;
+	while (end > 0 && buf[end - 1] != '\n')
+		end--;
+	torn = n - end;
+	rc = AUDIT_ERR_CORRUPT;
+	if (end == 0 && base > 0) {
+		msg_set(msg, msglen, "%s: no line end in the last %zu bytes",
+		    path, n);
+		goto out;
+	}
+	if (torn > AUDIT_MAX_LINE) {
+		msg_set(msg, msglen, "%s: %zu bytes after the last line are"
+		    " longer than any line: not a torn write", path, torn);
+		goto out;
+	}
+	if (end > 0) {
+		start = end - 1;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		if (start == 0 && base > 0) {
+			msg_set(msg, msglen, "%s: last line too long", path);
+			goto out;
+		}
+		if (line_check((const char *)buf + start, end - 1 - start, &seq,
+		    prev, why, sizeof(why)) != 0) {
+			msg_set(msg, msglen, "%s: last complete line: %s;"
+			    " run signerd-audit verify", path, why);
+			goto out;
+		}
+		rc = AUDIT_ERR_NOMEM;
+		if (sha256(buf + start, end - 1 - start, h) != 0)
+			goto out;
+		a->seq = seq;
+		memcpy(a->prev, h, AUDIT_HASH_LEN);
+	}
+	a->size = base + (off_t)end;
+	if (torn > 0) {
+		rc = torn_save(path, buf + end, torn, info->torn_path,
+		    sizeof(info->torn_path));
+		if (rc != 0) {
+			msg_set(msg, msglen, "%s: cannot save torn tail: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		rc = AUDIT_ERR_IO;
+		if (ftruncate(a->fd, a->size) != 0 || fsync(a->fd) != 0) {
+			msg_set(msg, msglen, "%s: cannot cut torn tail: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		info->torn_bytes = torn;
+		if ((rc = sha256(buf + end, torn, h)) != 0)
+			goto out;
+		hex(h, AUDIT_HASH_LEN, hx);
+		snprintf(detail, sizeof(detail), "moved a torn last line of"
+		    " %zu bytes with sha256 %s to the .torn file", torn, hx);
+		memset(&rec, 0, sizeof(rec));
+		rec.uid = geteuid();
+		rec.gid = getegid();
+		rec.pid = getpid();
+		rec.op = "audit.recover";
+		rec.outcome = "recovered";
+		rec.detail = detail;
+		info->lines = a->seq;
+		if ((rc = append_locked(a, &rec)) != 0) {
+			msg_set(msg, msglen, "%s: cannot append the recovery"
+			    " line", path);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	info->lines = a->seq;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int
+audit_open(const char *path, struct audit **out,
+    struct audit_open_info *info, char *msg, size_t msglen)
+{
+	struct audit_open_info dummy;
+	struct audit *a = NULL;
+	int rc = AUDIT_ERR_NOMEM, mu_init = 0;
+
+	*out = NULL;
+	if (info == NULL)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (path == NULL)
+		return AUDIT_ERR_INVAL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return AUDIT_ERR_NOMEM;
+	a->fd = -1;
+	if (pthread_mutex_init(&a->mu, NULL) != 0)
+		goto out;
+	mu_init = 1;
+	rc = AUDIT_ERR_IO;
+	/* O_APPEND: every write lands at the end, even after a cut. */
+	a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (a->fd < 0) {
+		msg_set(msg, msglen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((rc = recover(a, path, info, msg, msglen)) != 0)
+		goto out;
+	*out = a;
+	a = NULL;	/* transferred */
+out:
+	if (a != NULL) {
+		if (a->fd >= 0)
+			close(a->fd);
+		if (mu_init)
+			pthread_mutex_destroy(&a->mu);
+		free(a);
+	}
+	return rc;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+int
+audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
+    char *msg, size_t msglen)
+{
+	uint8_t prev[AUDIT_HASH_LEN], line_prev[AUDIT_HASH_LEN];
+	char *buf = NULL, why[256];
+	int64_t n = 0, seq;
+	size_t len = 0;
+	FILE *f = NULL;
+	int c, rc = AUDIT_ERR_IO, overlong = 0;
+
+	*lines = 0;
+	*first_bad = 0;
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	memset(prev, 0, sizeof(prev));	/* the genesis value */
+	if ((f = fopen(path, "rbe")) == NULL) {
+		msg_set(msg, msglen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = AUDIT_ERR_NOMEM;
+	if ((buf = malloc(AUDIT_MAX_LINE + 1)) == NULL)
+		goto out;
+	for (;;) {
+		c = getc(f);
+		if (c != EOF && c != '\n') {
+			if (len < AUDIT_MAX_LINE + 1)
+				buf[len++] = (char)c;
+			else
+				overlong = 1;
+			continue;
+		}
+		if (c == EOF && len == 0 && !overlong)
+			break;
+		n++;
+		rc = AUDIT_ERR_BROKEN;
+		if (c == EOF) {
+			msg_set(msg, msglen, "line %lld: incomplete (no"
+			    " newline): a torn write, which signerd moves"
+			    " aside when it next opens the log", (long long)n);
+			*first_bad = n;
+			goto out;
+		}
+		if (overlong) {
+			msg_set(msg, msglen, "line %lld: longer than %d bytes",
+			    (long long)n, AUDIT_MAX_LINE);
+			*first_bad = n;
+			goto out;
+		}
+		if (line_check(buf, len, &seq, line_prev, why,
+		    sizeof(why)) != 0) {
+			msg_set(msg, msglen, "line %lld: %s", (long long)n, why);
+			*first_bad = n;
+			goto out;
+		}
+		if (seq != n) {
+			msg_set(msg, msglen, "line %lld: seq is %lld: a line"
+			    " was removed, inserted or moved before it",
+			    (long long)n, (long long)seq);
+			*first_bad = n;
+			goto out;
+		}
+		if (memcmp(prev, line_prev, AUDIT_HASH_LEN) != 0) {
+			msg_set(msg, msglen, "line %lld: prev is not the"
+			    " sha256 of line %lld", (long long)n,
+			    (long long)(n - 1));
+			*first_bad = n;
+			goto out;
+		}
+		rc = AUDIT_ERR_NOMEM;
+		if (sha256(buf, len, prev) != 0)
+			goto out;
+		len = 0;
+	}
+	if (ferror(f)) {
+		rc = AUDIT_ERR_IO;
+		msg_set(msg, msglen, "%s: read error", path);
+		goto out;
+	}
+	*lines = n;
+	rc = 0;
+out:
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audit: the append-only, hash-chained audit log. One JSON object per line;
+ * each line carries its sequence number, the sha256 of the previous line
+ * (64 zeros for the first) and the sha256 of its own content, and is on
+ * disk (write + fdatasync) before audit_append returns. Format and recovery
+ * are specified in docs/ledger-and-audit.md.
+ */
+#ifndef SIGNERD_AUDIT_H
+#define SIGNERD_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Error codes. Never renumbered; new codes go at the end. */
+#define AUDIT_OK		 0
+#define AUDIT_ERR_NOMEM		-1
+#define AUDIT_ERR_IO		-2	/* open, read, write or sync failed */
+#define AUDIT_ERR_CORRUPT	-3	/* the last complete line is damaged: refuse to chain onto it */
+#define AUDIT_ERR_BROKEN	-4	/* verify: the chain breaks at a line */
+#define AUDIT_ERR_INVAL		-5	/* bad argument, or a field that cannot be written */
+
+#define AUDIT_HASH_LEN		32
+#define AUDIT_MAX_LINE		16384	/* longest line written or accepted */
+
+struct audit;
+
+/* What one line records. Strings may be NULL (written as null). */
+struct audit_record {
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	const char	*op;		/* required */
+	const char	*gun;
+	const char	*role;
+	int64_t		 version;	/* 0: none */
+	const char	*key_id;
+	const uint8_t	*sha256;	/* AUDIT_HASH_LEN bytes of what was signed, or NULL */
+	const char	*outcome;	/* required: "ok", "denied", "error", ... */
+	const char	*detail;	/* free text, cut to fit a line */
+};
+
+/* What audit_open found and did. */
+struct audit_open_info {
+	int64_t	lines;		/* complete lines before this open appended anything */
+	size_t	torn_bytes;	/* bytes of a torn last line moved aside, 0 if none */
+	char	torn_path[4096];/* where they went: PATH.torn */
+};
+
+/*
+ * Opens (creating with mode 0600) the log at path for appending. A torn
+ * last line (bytes after the last newline, left by a crash mid-write) is
+ * appended to PATH.torn, cut from the log, and an "audit.recover" line
+ * recording its length and sha256 is appended, all synced; info says so.
+ * If the last complete line does not check (bad JSON or its own hash),
+ * the log is not touched and AUDIT_ERR_CORRUPT is returned. info and msg
+ * may be NULL.
+ */
+int audit_open(const char *path, struct audit **out,
+    struct audit_open_info *info, char *msg, size_t msglen);
+void audit_close(struct audit *a);
+
+/*
+ * Appends one line for rec and syncs it (fdatasync) before returning; safe
+ * from any thread. On failure the log is cut back to its previous length
+ * and nothing must be released to the peer. Returns 0, AUDIT_ERR_INVAL or
+ * AUDIT_ERR_IO.
+ */
+int audit_append(struct audit *a, const struct audit_record *rec);
+
+/*
+ * Checks the whole log at path: every line complete JSON with the required
+ * fields, its own hash right, seq counting from 1, and prev equal to the
+ * sha256 of the line before. Returns 0 with *lines set, or
+ * AUDIT_ERR_BROKEN with *first_bad (1-based) and msg saying why, or
+ * AUDIT_ERR_IO.
+ */
+int audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
+    char *msg, size_t msglen);
+
+const char *audit_strerror(int code);
+
+#endif /* SIGNERD_AUDIT_H */

@@ -1,0 +1,788 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ledger: durable per-(GUN, role) signing record and retry store, on SQLite. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "ledger.h"
+
+#define LEDGER_SCHEMA_VERSION	1
+#define LEDGER_LOCK_BUCKETS	64
+
+/*
+ * signed:   one row per document ever signed; the primary key is the
+ *           invariant "one document per (GUN, role, version)".
+ * requests: requests whose result is still kept, by request fingerprint.
+ * files:    the exact bytes each kept request returned, in order.
+ */
+static const char ledger_schema[] =
+    "CREATE TABLE IF NOT EXISTS signed("
+    " gun TEXT NOT NULL, role TEXT NOT NULL, version INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, request INTEGER NOT NULL, time INTEGER NOT NULL,"
+    " PRIMARY KEY(gun, role, version)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS requests("
+    " id INTEGER PRIMARY KEY, gun TEXT NOT NULL, fingerprint BLOB NOT NULL,"
+    " time INTEGER NOT NULL, UNIQUE(gun, fingerprint));"
+    "CREATE TABLE IF NOT EXISTS files("
+    " request INTEGER NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL,"
+    " version INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,"
+    " PRIMARY KEY(request, seq));";
+
+struct gun_lock {
+	struct gun_lock	*next;
+	char		*gun;
+	unsigned	 refs;
+	pthread_mutex_t	 mu;
+};
+
+struct ledger {
+	sqlite3		*db;
+	pthread_mutex_t	 mu;		/* one statement sequence at a time on db */
+	pthread_mutex_t	 locks_mu;
+	struct gun_lock	*locks[LEDGER_LOCK_BUCKETS];
+};
+
+const char *
+ledger_strerror(int code)
+{
+	switch (code) {
+	case LEDGER_OK:			return "success";
+	case LEDGER_ERR_NOMEM:		return "out of memory";
+	case LEDGER_ERR_IO:		return "ledger database error";
+	case LEDGER_ERR_CORRUPT:	return "ledger is corrupt";
+	case LEDGER_ERR_NOTFOUND:	return "not found in the ledger";
+	case LEDGER_ERR_ROLLBACK:	return "version below the last one signed";
+	case LEDGER_ERR_EQUIVOCATION:	return "a different document was signed for this version";
+	case LEDGER_ERR_INVAL:		return "invalid argument";
+	case LEDGER_ERR_CONFLICT:	return "request fingerprint already committed with other files";
+	}
+	return "unknown ledger error";
+}
+
+static void
+msg_set(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+msg_set(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (msg == NULL || msglen == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	else if ((size_t)n >= msglen && msglen > 4)
+		memcpy(msg + msglen - 4, "...", 4);
+}
+
+static int
+sha256(const uint8_t *p, size_t n, uint8_t out[LEDGER_HASH_LEN])
+{
+	unsigned int olen = 0;
+
+	if (EVP_Digest(p, n, out, &olen, EVP_sha256(), NULL) != 1 ||
+	    olen != LEDGER_HASH_LEN)
+		return LEDGER_ERR_NOMEM;
+	return 0;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+exec_sql(struct ledger *l, const char *sql)
+{
+	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
+	    0 : LEDGER_ERR_IO;
+}
+
+static int
+check_pragma_ok(struct ledger *l, const char *sql, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *txt;
+	int rc = LEDGER_ERR_CORRUPT;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return LEDGER_ERR_IO;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (txt = sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp((const char *)txt, want) == 0)
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ledger_open(const char *state_dir, struct ledger **out, char *msg,
+    size_t msglen)
+{
+	struct ledger *l = NULL;
+	struct stat sb;
+	char path[4096];
+	int n, rc = LEDGER_ERR_NOMEM, locks_init = 0, mu_init = 0;
+
+	*out = NULL;
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (state_dir == NULL)
+		return LEDGER_ERR_INVAL;
+	if (stat(state_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		msg_set(msg, msglen, "%s: not a directory", state_dir);
+		return LEDGER_ERR_IO;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		msg_set(msg, msglen, "%s: writable by group or others", state_dir);
+		return LEDGER_ERR_IO;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", state_dir, LEDGER_FILE_NAME);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		msg_set(msg, msglen, "%s: path too long", state_dir);
+		return LEDGER_ERR_INVAL;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return LEDGER_ERR_NOMEM;
+	if (pthread_mutex_init(&l->mu, NULL) != 0)
+		goto out;
+	mu_init = 1;
+	if (pthread_mutex_init(&l->locks_mu, NULL) != 0)
+		goto out;
+	locks_init = 1;
+	rc = LEDGER_ERR_IO;
+	/* Our own mutex serialises use of the handle; SQLite's would be a second one. */
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		msg_set(msg, msglen, "%s: %s", path,
+		    l->db ? sqlite3_errmsg(l->db) : "cannot open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(l->db, 1);
+	sqlite3_busy_timeout(l->db, 5000);
+	/*
+	 * WAL with synchronous=FULL: every COMMIT appends to the WAL and
+	 * fsyncs it before returning, so a committed request survives power
+	 * loss, and a crash at any point leaves the last committed state
+	 * (a torn WAL frame fails its checksum and is ignored on recovery).
+	 */
+	if (check_pragma_ok(l, "PRAGMA journal_mode=WAL", "wal") != 0 ||
+	    exec_sql(l, "PRAGMA synchronous=FULL") != 0 ||
+	    exec_sql(l, "PRAGMA foreign_keys=OFF") != 0) {
+		msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
+		    sqlite3_errmsg(l->db));
+		goto out;
+	}
+	if ((rc = check_pragma_ok(l, "PRAGMA quick_check", "ok")) != 0) {
+		msg_set(msg, msglen, "%s: integrity check failed", path);
+		goto out;
+	}
+	if (exec_sql(l, ledger_schema) != 0 ||
+	    exec_sql(l, "PRAGMA user_version=1") != 0) {
+		rc = LEDGER_ERR_IO;
+		msg_set(msg, msglen, "%s: cannot create tables: %s", path,
+		    sqlite3_errmsg(l->db));
+		goto out;
+	}
+	*out = l;
+	l = NULL;	/* transferred */
+	rc = 0;
+out:
+	if (l != NULL) {
+		if (l->db != NULL)
+			sqlite3_close(l->db);
+		if (locks_init)
+			pthread_mutex_destroy(&l->locks_mu);
+		if (mu_init)
+			pthread_mutex_destroy(&l->mu);
+		free(l);
+	}
+	return rc;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	struct gun_lock *e, *next;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	sqlite3_close(l->db);
+	for (i = 0; i < LEDGER_LOCK_BUCKETS; i++) {
+		for (e = l->locks[i]; e != NULL; e = next) {
+			next = e->next;
+			pthread_mutex_destroy(&e->mu);
+			free(e->gun);
+			free(e);
+		}
+	}
+	pthread_mutex_destroy(&l->locks_mu);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static size_t
+gun_bucket(const char *gun)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *gun != '\0'; gun++)
+		h = (h ^ (unsigned char)*gun) * 16777619u;
+	return h % LEDGER_LOCK_BUCKETS;
+}
+
+int
+ledger_gun_lock(struct ledger *l, const char *gun)
+{
+	struct gun_lock *e;
+	size_t b;
+
+	if (l == NULL || gun == NULL)
+		return LEDGER_ERR_INVAL;
+	b = gun_bucket(gun);
+	pthread_mutex_lock(&l->locks_mu);
+	for (e = l->locks[b]; e != NULL; e = e->next)
+		if (strcmp(e->gun, gun) == 0)
+			break;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL ||
+		    (e->gun = strdup(gun)) == NULL ||
+		    pthread_mutex_init(&e->mu, NULL) != 0) {
+			if (e != NULL)
+				free(e->gun);
+			free(e);
+			pthread_mutex_unlock(&l->locks_mu);
+			return LEDGER_ERR_NOMEM;
+		}
+		e->next = l->locks[b];
+		l->locks[b] = e;
+	}
+	e->refs++;
+	pthread_mutex_unlock(&l->locks_mu);
+	/* The entry cannot go away while refs counts us. */
+	pthread_mutex_lock(&e->mu);
+	return 0;
+}
+
+void
+ledger_gun_unlock(struct ledger *l, const char *gun)
+{
+	struct gun_lock *e, **pp;
+	size_t b;
+
+	if (l == NULL || gun == NULL)
+		return;
+	b = gun_bucket(gun);
+	pthread_mutex_lock(&l->locks_mu);
+	for (pp = &l->locks[b]; (e = *pp) != NULL; pp = &e->next)
+		if (strcmp(e->gun, gun) == 0)
+			break;
+	if (e == NULL)
+		abort();	/* unlocking a GUN nobody locked */
+	pthread_mutex_unlock(&e->mu);
+	if (--e->refs == 0) {
+		*pp = e->next;
+		pthread_mutex_destroy(&e->mu);
+		free(e->gun);
+		free(e);
+	}
+	pthread_mutex_unlock(&l->locks_mu);
+}
+
+/* Caller holds l->mu. */
+static int
+last_locked(struct ledger *l, const char *gun, const char *role,
+    int64_t *version, uint8_t hash[LEDGER_HASH_LEN], int64_t *request)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT version, hash, request FROM"
+	    " signed WHERE gun=?1 AND role=?2 ORDER BY version DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_bind_text(st, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = LEDGER_ERR_NOTFOUND;
+		goto out;
+	}
+	if (s != SQLITE_ROW)
+		goto out;
+	rc = LEDGER_ERR_CORRUPT;
+	if (sqlite3_column_bytes(st, 1) != LEDGER_HASH_LEN)
+		goto out;
+	*version = sqlite3_column_int64(st, 0);
+	memcpy(hash, sqlite3_column_blob(st, 1), LEDGER_HASH_LEN);
+	if (request != NULL)
+		*request = sqlite3_column_int64(st, 2);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ledger_last(struct ledger *l, const char *gun, const char *role,
+    int64_t *version, uint8_t hash[LEDGER_HASH_LEN])
+{
+	int rc;
+
+	*version = 0;
+	memset(hash, 0, LEDGER_HASH_LEN);
+	if (l == NULL || gun == NULL || role == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->mu);
+	rc = last_locked(l, gun, role, version, hash, NULL);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+/* Caller holds l->mu. */
+static int
+check_locked(struct ledger *l, const char *gun, const char *role,
+    int64_t version, const uint8_t hash[LEDGER_HASH_LEN], char *msg,
+    size_t msglen)
+{
+	uint8_t last_hash[LEDGER_HASH_LEN];
+	char hx[2 * LEDGER_HASH_LEN + 1];
+	int64_t last = 0;
+	int rc;
+
+	rc = last_locked(l, gun, role, &last, last_hash, NULL);
+	if (rc == LEDGER_ERR_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (version < last) {
+		msg_set(msg, msglen, "%s %s: version %lld is below version %lld"
+		    " already signed", gun, role, (long long)version,
+		    (long long)last);
+		return LEDGER_ERR_ROLLBACK;
+	}
+	if (version == last && memcmp(hash, last_hash, LEDGER_HASH_LEN) != 0) {
+		hex(last_hash, LEDGER_HASH_LEN, hx);
+		msg_set(msg, msglen, "%s %s: version %lld was already signed"
+		    " with sha256 %s", gun, role, (long long)version, hx);
+		return LEDGER_ERR_EQUIVOCATION;
+	}
+	return 0;
+}
+
+int
+ledger_check(struct ledger *l, const char *gun, const char *role,
+    int64_t version, const uint8_t hash[LEDGER_HASH_LEN], char *msg,
+    size_t msglen)
+{
+	int rc;
+
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (l == NULL || gun == NULL || role == NULL || hash == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->mu);
+	rc = check_locked(l, gun, role, version, hash, msg, msglen);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+void
+ledger_result_cleanup(struct ledger_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < 2 * LEDGER_MAX_FILES; i++)
+		free(res->store[i]);
+	memset(res, 0, sizeof(*res));
+}
+
+/* Caller holds l->mu. *id is 0 when absent. */
+static int
+request_find(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s;
+
+	*id = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT id FROM requests WHERE gun=?1"
+	    " AND fingerprint=?2", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, fingerprint, LEDGER_HASH_LEN,
+	    SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (s != SQLITE_DONE)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Caller holds l->mu. Reads the files of request id into res, checking each hash. */
+static int
+files_read(struct ledger *l, int64_t id, struct ledger_result *res)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t h[LEDGER_HASH_LEN];
+	struct ledger_file *f;
+	const void *blob;
+	size_t n = 0, blen;
+	char *role;
+	uint8_t *bytes;
+	int rc = LEDGER_ERR_IO, s;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT role, version, hash, bytes FROM"
+	    " files WHERE request=?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = LEDGER_ERR_CORRUPT;
+		if (n >= LEDGER_MAX_FILES ||
+		    sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN ||
+		    sqlite3_column_text(st, 0) == NULL)
+			goto out;
+		rc = LEDGER_ERR_NOMEM;
+		f = &res->files[n];
+		if ((role = strdup((const char *)sqlite3_column_text(st, 0))) ==
+		    NULL)
+			goto out;
+		res->store[2 * n] = role;
+		blob = sqlite3_column_blob(st, 3);
+		blen = (size_t)sqlite3_column_bytes(st, 3);
+		/* One spare byte so an empty document still has storage. */
+		if ((bytes = malloc(blen + 1)) == NULL)
+			goto out;
+		res->store[2 * n + 1] = bytes;
+		if (blen > 0)
+			memcpy(bytes, blob, blen);
+		f->role = role;
+		f->version = sqlite3_column_int64(st, 1);
+		memcpy(f->hash, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
+		f->bytes = bytes;
+		f->len = blen;
+		res->nfiles = ++n;
+		if ((rc = sha256(bytes, blen, h)) != 0)
+			goto out;
+		/* Never hand out bytes that are not what was recorded as signed. */
+		if (memcmp(h, f->hash, LEDGER_HASH_LEN) != 0) {
+			rc = LEDGER_ERR_CORRUPT;
+			goto out;
+		}
+	}
+	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+	if (rc == 0 && n == 0)
+		rc = LEDGER_ERR_CORRUPT;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ledger_lookup(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res)
+{
+	int64_t id = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (l == NULL || gun == NULL || fingerprint == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->mu);
+	if ((rc = request_find(l, gun, fingerprint, &id)) == 0) {
+		if (id == 0)
+			rc = LEDGER_ERR_NOTFOUND;
+		else
+			rc = files_read(l, id, res);
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (rc != 0)
+		ledger_result_cleanup(res);
+	return rc;
+}
+
+/* Same files as a committed request: a retried commit, nothing to do. */
+static int
+same_files(const struct ledger_result *old, const struct ledger_file *files,
+    size_t nfiles)
+{
+	size_t i;
+
+	if (old->nfiles != nfiles)
+		return 0;
+	for (i = 0; i < nfiles; i++) {
+		if (strcmp(old->files[i].role, files[i].role) != 0 ||
+		    old->files[i].version != files[i].version ||
+		    memcmp(old->files[i].hash, files[i].hash,
+		    LEDGER_HASH_LEN) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int s = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+}
+
+/*
+ * Drops the kept result of request id once none of its files is the
+ * latest of its role any more: a retry of it could only be refused. Caller
+ * holds l->mu inside a transaction.
+ */
+static int
+prune_request(struct ledger *l, const char *gun, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s, live = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM files f WHERE"
+	    " f.request=?1 AND f.version >= (SELECT max(version) FROM signed s"
+	    " WHERE s.gun=?2 AND s.role=f.role) LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, gun, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		live = 1;
+	else if (s != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!live) {
+		if (sqlite3_prepare_v2(l->db, "DELETE FROM files WHERE request=?1",
+		    -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+		    step_done(st) != 0)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(l->db, "DELETE FROM requests WHERE id=?1",
+		    -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+		    step_done(st) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Caller holds l->mu inside a transaction. */
+static int
+commit_locked(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
+    size_t nfiles, char *msg, size_t msglen)
+{
+	sqlite3_stmt *st_req = NULL, *st_file = NULL, *st_signed = NULL;
+	struct ledger_result old;
+	int64_t id = 0, prev[LEDGER_MAX_FILES], v;
+	uint8_t h[LEDGER_HASH_LEN];
+	int64_t now = (int64_t)time(NULL);
+	size_t i, j;
+	int rc;
+
+	memset(&old, 0, sizeof(old));
+	if ((rc = request_find(l, gun, fingerprint, &id)) != 0)
+		goto out;
+	if (id != 0) {
+		if ((rc = files_read(l, id, &old)) != 0)
+			goto out;
+		if (same_files(&old, files, nfiles)) {
+			rc = 0;
+			goto out;
+		}
+		msg_set(msg, msglen, "%s: this request was committed before"
+		    " with other files", gun);
+		rc = LEDGER_ERR_CONFLICT;
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		prev[i] = 0;
+		if ((rc = check_locked(l, gun, files[i].role, files[i].version,
+		    files[i].hash, msg, msglen)) != 0)
+			goto out;
+		rc = last_locked(l, gun, files[i].role, &v, h, &prev[i]);
+		if (rc != 0 && rc != LEDGER_ERR_NOTFOUND)
+			goto out;
+	}
+	rc = LEDGER_ERR_IO;
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO requests(gun, fingerprint,"
+	    " time) VALUES(?1, ?2, ?3)", -1, &st_req, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st_req, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st_req, 2, fingerprint, LEDGER_HASH_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st_req, 3, now) != SQLITE_OK ||
+	    step_done(st_req) != 0)
+		goto out;
+	id = sqlite3_last_insert_rowid(l->db);
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO files(request, seq, role,"
+	    " version, hash, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
+	    &st_file, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "INSERT OR IGNORE INTO signed(gun, role,"
+	    " version, hash, request, time) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
+	    &st_signed, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		if (sqlite3_bind_int64(st_file, 1, id) != SQLITE_OK ||
+		    sqlite3_bind_int64(st_file, 2, (int64_t)i) != SQLITE_OK ||
+		    sqlite3_bind_text(st_file, 3, files[i].role, -1,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(st_file, 4, files[i].version) != SQLITE_OK ||
+		    sqlite3_bind_blob(st_file, 5, files[i].hash, LEDGER_HASH_LEN,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_blob64(st_file, 6, files[i].len ?
+		    (const void *)files[i].bytes : (const void *)"",
+		    files[i].len, SQLITE_STATIC) != SQLITE_OK ||
+		    step_done(st_file) != 0)
+			goto out;
+		if (sqlite3_bind_text(st_signed, 1, gun, -1, SQLITE_STATIC) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(st_signed, 2, files[i].role, -1,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(st_signed, 3, files[i].version) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_blob(st_signed, 4, files[i].hash,
+		    LEDGER_HASH_LEN, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(st_signed, 5, id) != SQLITE_OK ||
+		    sqlite3_bind_int64(st_signed, 6, now) != SQLITE_OK ||
+		    step_done(st_signed) != 0)
+			goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		if (prev[i] == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (prev[j] == prev[i])
+				break;
+		if (j == i && (rc = prune_request(l, gun, prev[i])) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	ledger_result_cleanup(&old);
+	sqlite3_finalize(st_req);
+	sqlite3_finalize(st_file);
+	sqlite3_finalize(st_signed);
+	return rc;
+}
+
+int
+ledger_commit(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
+    size_t nfiles, char *msg, size_t msglen)
+{
+	uint8_t h[LEDGER_HASH_LEN];
+	size_t i, j;
+	int rc;
+
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (l == NULL || gun == NULL || gun[0] == '\0' || fingerprint == NULL ||
+	    files == NULL || nfiles == 0 || nfiles > LEDGER_MAX_FILES)
+		return LEDGER_ERR_INVAL;
+	for (i = 0; i < nfiles; i++) {
+		if (files[i].role == NULL || files[i].role[0] == '\0' ||
+		    files[i].version < 1 ||
+		    (files[i].bytes == NULL && files[i].len > 0)) {
+			msg_set(msg, msglen, "file %zu: missing role, version"
+			    " or bytes", i);
+			return LEDGER_ERR_INVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(files[j].role, files[i].role) == 0) {
+				msg_set(msg, msglen, "role %s twice in one"
+				    " request", files[i].role);
+				return LEDGER_ERR_INVAL;
+			}
+		}
+		if ((rc = sha256(files[i].len ? files[i].bytes :
+		    (const uint8_t *)"", files[i].len, h)) != 0)
+			return rc;
+		if (memcmp(h, files[i].hash, LEDGER_HASH_LEN) != 0) {
+			msg_set(msg, msglen, "role %s: hash does not match the"
+			    " bytes", files[i].role);
+			return LEDGER_ERR_INVAL;
+		}
+	}
+	pthread_mutex_lock(&l->mu);
+	/* IMMEDIATE takes the write lock now, so the checks and the inserts see one state. */
+	if (exec_sql(l, "BEGIN IMMEDIATE") != 0) {
+		msg_set(msg, msglen, "cannot begin: %s", sqlite3_errmsg(l->db));
+		rc = LEDGER_ERR_IO;
+		goto out;
+	}
+	rc = commit_locked(l, gun, fingerprint, files, nfiles, msg, msglen);
+	if (rc == 0 && exec_sql(l, "COMMIT") != 0) {
+		msg_set(msg, msglen, "cannot commit: %s", sqlite3_errmsg(l->db));
+		rc = LEDGER_ERR_IO;
+	}
+	if (rc != 0) {
+		if (rc == LEDGER_ERR_IO && (msg == NULL || msg[0] == '\0'))
+			msg_set(msg, msglen, "%s", sqlite3_errmsg(l->db));
+		(void)exec_sql(l, "ROLLBACK");
+	}
+out:
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+int
+ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO;
+
+	*guns = 0;
+	*signatures = 0;
+	if (l == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->mu);
+	if (sqlite3_prepare_v2(l->db, "SELECT count(DISTINCT gun), count(*)"
+	    " FROM signed", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*guns = sqlite3_column_int64(st, 0);
+		*signatures = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}

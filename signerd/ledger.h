@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ledger: the durable record of everything signerd has signed, per GUN and
+ * role, in an SQLite database under the state directory. It refuses a
+ * version below the last one signed (rollback) and a second document for
+ * the same version (equivocation), and keeps the signed files of the latest
+ * request per role so that a retry of the same request gets the same bytes.
+ *
+ * Many workers share one ledger. Callers serialise work on one GUN with
+ * ledger_gun_lock across check, build, sign and commit; the ledger itself
+ * is safe to call from any thread.
+ */
+#ifndef SIGNERD_LEDGER_H
+#define SIGNERD_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes. Never renumbered; new codes go at the end. */
+#define LEDGER_OK		 0
+#define LEDGER_ERR_NOMEM	-1
+#define LEDGER_ERR_IO		-2	/* the database cannot be opened, read or written */
+#define LEDGER_ERR_CORRUPT	-3	/* integrity check failed, or a row breaks the format */
+#define LEDGER_ERR_NOTFOUND	-4	/* no such request / no version signed yet */
+#define LEDGER_ERR_ROLLBACK	-5	/* version below the last one signed */
+#define LEDGER_ERR_EQUIVOCATION	-6	/* same version as signed before, different bytes */
+#define LEDGER_ERR_INVAL	-7	/* bad argument */
+#define LEDGER_ERR_CONFLICT	-8	/* fingerprint already committed with other files */
+
+#define LEDGER_HASH_LEN		32	/* sha256 */
+#define LEDGER_MAX_FILES	8	/* files in one request's result */
+#define LEDGER_FILE_NAME	"ledger.sqlite"
+
+struct ledger;
+
+/* One signed file of a request's result. */
+struct ledger_file {
+	const char	*role;
+	int64_t		 version;
+	uint8_t		 hash[LEDGER_HASH_LEN];	/* sha256 of bytes */
+	const uint8_t	*bytes;
+	size_t		 len;
+};
+
+/* A stored result: the files one request produced, in commit order. */
+struct ledger_result {
+	size_t			nfiles;
+	struct ledger_file	files[LEDGER_MAX_FILES];
+	/* Storage for the strings and bytes above, owned by the result. */
+	void			*store[2 * LEDGER_MAX_FILES];
+};
+
+/*
+ * Opens (creating if needed) state_dir/ledger.sqlite, runs SQLite's
+ * integrity check and prepares the tables. state_dir must exist. msg (may be
+ * NULL) receives the reason on failure. Returns 0 or LEDGER_ERR_*.
+ */
+int ledger_open(const char *state_dir, struct ledger **out, char *msg,
+    size_t msglen);
+void ledger_close(struct ledger *l);
+
+/* Per-GUN mutual exclusion; a lock entry lives while someone holds or waits for it. */
+int ledger_gun_lock(struct ledger *l, const char *gun);
+void ledger_gun_unlock(struct ledger *l, const char *gun);
+
+/*
+ * The last version signed for (gun, role) and the sha256 of its bytes.
+ * LEDGER_ERR_NOTFOUND when nothing has been signed for it yet.
+ */
+int ledger_last(struct ledger *l, const char *gun, const char *role,
+    int64_t *version, uint8_t hash[LEDGER_HASH_LEN]);
+
+/*
+ * The result committed earlier for the request with this fingerprint on
+ * gun, if it is still kept (the latest request of at least one of its
+ * roles). Free with ledger_result_cleanup. LEDGER_ERR_NOTFOUND otherwise.
+ */
+int ledger_lookup(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res);
+void ledger_result_cleanup(struct ledger_result *res);
+
+/*
+ * Would signing version of role on gun with these bytes be allowed? 0 if
+ * the version is above the last one (or the first), or equal to it with
+ * the same hash; LEDGER_ERR_ROLLBACK or LEDGER_ERR_EQUIVOCATION with msg
+ * saying which version is on record.
+ */
+int ledger_check(struct ledger *l, const char *gun, const char *role,
+    int64_t version, const uint8_t hash[LEDGER_HASH_LEN], char *msg,
+    size_t msglen);
+
+/*
+ * Records the files of one request atomically (all or none) and durably
+ * (synced to disk before returning). Each file is checked again inside the
+ * transaction as ledger_check does; the hashes are recomputed from the
+ * bytes and must match. Committing the same fingerprint with the same
+ * files again is a no-op success; with other files, LEDGER_ERR_CONFLICT.
+ */
+int ledger_commit(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
+    size_t nfiles, char *msg, size_t msglen);
+
+/* Counts for status: GUNs and signed versions on record. */
+int ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures);
+
+const char *ledger_strerror(int code);
+
+#endif /* SIGNERD_LEDGER_H */

@@ -7,7 +7,7 @@ add_executable(test_tuf_vectors
   ${CMAKE_CURRENT_LIST_DIR}/vectors.c)
 target_link_libraries(test_tuf_vectors PRIVATE json PkgConfig::LIBCRYPTO
   signerd_warnings)
-if(TARGET tuf)
+if(TARGET tuf AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/test_tuf_vectors_tuf.c)
   target_sources(test_tuf_vectors PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/test_tuf_vectors_tuf.c)
   target_compile_definitions(test_tuf_vectors PRIVATE TUF_VECTORS_WITH_TUF)

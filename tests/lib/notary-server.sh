@@ -97,11 +97,12 @@ notary_ca_make()
 	) >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; return 1; }
 }
 
-# notary_server_start DIR: start notary-server with its CA, config and log in
-# DIR. Exports NOTARY_URL, NOTARY_CA, NOTARY_PID, NOTARY_PORT, NOTARY_SERVER_DIR.
+# notary_server_start DIR [JSON]: start notary-server with its CA, config and
+# log in DIR; JSON, if given, is added to the config's top-level object (for
+# example '"auth":{...}'). Exports NOTARY_URL, NOTARY_CA, NOTARY_PID, NOTARY_PORT, NOTARY_SERVER_DIR.
 notary_server_start()
 {
-	local d=$1 port try i
+	local d=$1 extra=${2:+,$2} port try i
 	command -v notary-server >/dev/null || th_die "notary-server not installed"
 	mkdir -p "$d" || return 1
 	d=$(cd "$d" && pwd)
@@ -110,12 +111,12 @@ notary_server_start()
 		port=$(_th_free_port) || th_die "no free port"
 		cat >"$d/server.json" <<EOF
 {"server":{"http_addr":"127.0.0.1:$port","tls_key_file":"server.key","tls_cert_file":"server.crt"},
- "trust_service":{"type":"local"},"storage":{"backend":"memory"},"logging":{"level":"info"}}
+ "trust_service":{"type":"local"},"storage":{"backend":"memory"},"logging":{"level":"info"}$extra}
 EOF
 		notary-server -config "$d/server.json" -logf logfmt \
 		    >"$d/server.log" 2>&1 &
 		NOTARY_PID=$!
-		th_on_exit "notary_server_stop"
+		th_on_exit "_th_kill $NOTARY_PID"
 		for ((i = 0; i < 100; i++)); do
 			if curl -sf --cacert "$d/ca.crt" -o /dev/null \
 			    "https://127.0.0.1:$port/_notary_server/health"; then
@@ -136,6 +137,13 @@ EOF
 	th_die "notary-server did not become healthy"
 }
 
+_th_kill()
+{
+	kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+	return 0
+}
+
+# Stops the server started last; servers started before stay up until exit.
 notary_server_stop()
 {
 	[ -n "${NOTARY_PID:-}" ] || return 0

@@ -242,23 +242,27 @@ skip_ws(const uint8_t *b, size_t len, size_t pos)
 }
 
 static int
+hex4_digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
 hex4(const uint8_t *p, uint32_t *out)
 {
 	uint32_t v = 0;
-	int	 i;
+	int	 i, d;
 
 	for (i = 0; i < 4; i++) {
-		uint8_t c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
+		if ((d = hex4_digit(p[i])) < 0)
 			return -1;
+		v = (v << 4) | (uint32_t)d;
 	}
 	*out = v;
 	return 0;
@@ -276,7 +280,8 @@ read_escape(struct parser *ps, char **dp)
 
 	if (len - at < 2)
 		return fail(ps, JSON_ERR_TRUNCATED, len,
-		    "input ends inside an escape at byte %zu", at);
+		    "input ends at byte %zu inside the escape at byte %zu",
+		    len, at);
 	switch (b[at + 1]) {
 	case '"':	*d++ = '"';	break;
 	case '\\':	*d++ = '\\';	break;
@@ -287,9 +292,15 @@ read_escape(struct parser *ps, char **dp)
 	case 'r':	*d++ = '\r';	break;
 	case 't':	*d++ = '\t';	break;
 	case 'u':
-		if (len - at < 6)
+		if (len - at < 6) {
+			for (size_t i = at + 2; i < len; i++)
+				if (hex4_digit(b[i]) < 0)
+					return fail(ps, JSON_ERR_ESCAPE, at,
+					    "bad hex digits in \\u escape at byte %zu", at);
 			return fail(ps, JSON_ERR_TRUNCATED, len,
-			    "input ends inside a \\u escape at byte %zu", at);
+			    "input ends at byte %zu inside the \\u escape at byte %zu",
+			    len, at);
+		}
 		if (hex4(b + at + 2, &cp) != 0)
 			return fail(ps, JSON_ERR_ESCAPE, at,
 			    "bad hex digits in \\u escape at byte %zu", at);
@@ -300,7 +311,8 @@ read_escape(struct parser *ps, char **dp)
 			if (len - at < 12 && (len - at == 6 ||
 			    (b[at + 6] == '\\' && (len - at == 7 || b[at + 7] == 'u'))))
 				return fail(ps, JSON_ERR_TRUNCATED, len,
-				    "input ends inside a surrogate pair at byte %zu", at);
+				    "input ends at byte %zu inside the surrogate pair at byte %zu",
+				    len, at);
 			if (len - at < 12 || b[at + 6] != '\\' || b[at + 7] != 'u' ||
 			    hex4(b + at + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
 				return fail(ps, JSON_ERR_ESCAPE, at,
@@ -362,8 +374,8 @@ read_string(struct parser *ps, const char **out, size_t *outlen)
 			pos++;
 		if (pos >= len)
 			return fail(ps, JSON_ERR_TRUNCATED, len,
-			    "input ends inside the string that starts at byte %zu",
-			    sstart);
+			    "input ends at byte %zu inside the string that starts at byte %zu",
+			    len, sstart);
 		if (b[pos] >= 0x80) {
 			if ((k = json_utf8_seq(b + pos, len - pos, &why)) > 0) {
 				pos += (size_t)k;
@@ -371,8 +383,8 @@ read_string(struct parser *ps, const char **out, size_t *outlen)
 			}
 			if (k < 0)
 				return fail(ps, JSON_ERR_TRUNCATED, len,
-				    "input ends inside a UTF-8 sequence at byte %zu",
-				    pos);
+				    "input ends at byte %zu inside the UTF-8 sequence at byte %zu",
+				    len, pos);
 			return fail(ps, JSON_ERR_UTF8, pos,
 			    "invalid UTF-8 (%s) at byte %zu", why, pos);
 		}
@@ -466,7 +478,8 @@ read_literal(struct parser *ps, const char *word, size_t n)
 	}
 	if (avail < n)
 		return fail(ps, JSON_ERR_TRUNCATED, ps->len,
-		    "input ends inside '%s' at byte %zu", word, ps->pos);
+		    "input ends at byte %zu inside '%s' at byte %zu", ps->len,
+		    word, ps->pos);
 	ps->pos += n;
 	return 0;
 }
@@ -570,7 +583,7 @@ parse(struct parser *ps)
 	ps->pos = skip_ws(b, len, 0);
 	if (ps->pos == len)
 		return fail(ps, JSON_ERR_EMPTY, len,
-		    "no value in the input (%zu bytes)", len);
+		    "no value before the end of the input at byte %zu", len);
 value:
 	if (ps->pos >= len)
 		return fail_syntax(ps, "a value");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The canonical writer: a growable buffer with a sticky error and Notary's escaping. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +76,15 @@ json_buf_reserve(struct json_buf *b, size_t extra)
 
 	if (b->err != 0 || b->cap - b->len >= extra)
 		return;
-	if (extra > SIZE_MAX - b->len) {
+	/* No object may exceed PTRDIFF_MAX bytes. */
+	if (extra > (size_t)PTRDIFF_MAX - b->len) {
 		b->err = JSON_ERR_NOMEM;
 		return;
 	}
 	need = b->len + extra;
 	ncap = b->cap != 0 ? b->cap : 256;
 	while (ncap < need)
-		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+		ncap = ncap > (size_t)PTRDIFF_MAX / 2 ? need : ncap * 2;
 	if ((nd = malloc(ncap)) == NULL) {
 		b->err = JSON_ERR_NOMEM;
 		return;

@@ -80,6 +80,26 @@ nc_yes key rotate "$g1" root
 addhash "$g1" after-rot1 "after first rotation" -p
 nc_yes key rotate "$g1" root
 
+# Breadth first or depth first? A sibling delegation (targets/zeta, after
+# targets/releases) and a nested one (targets/releases/nested) both sign "deep".
+mkcert()
+{
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$T/$1-key.pem" 2>>"$T/notary.log" || th_die "openssl genpkey failed"
+	openssl req -x509 -new -key "$T/$1-key.pem" -sha256 -days 365 \
+	    -subj "/CN=$1" -out "$T/$1.crt" 2>>"$T/notary.log" ||
+	    th_die "openssl req failed"
+}
+mkcert zeta
+mkcert nested
+nc delegation add "$g1" targets/zeta "$T/zeta.crt" --all-paths
+nc delegation add "$g1" targets/releases/nested "$T/nested.crt" --all-paths -p
+nc key import "$T/zeta-key.pem" --role targets/zeta --gun "$g1"
+nc key import "$T/nested-key.pem" --role targets/releases/nested --gun "$g1"
+addhash "$g1" deep "nested" -r targets/releases/nested
+addhash "$g1" deep "zeta" -r targets/zeta
+nc publish "$g1"
+
 # Tag names that exercise every escaping rule.
 addhash "$g1" 'a<b>&c' "escaped"
 addhash "$g1" 'caf'$'\xc3\xa9''-'$'\xc3\xbc''ber-'$'\xe6\x97\xa5''本' "unicode"
@@ -147,9 +167,11 @@ while read -r gun; do
 	for role in root targets snapshot timestamp; do
 		fetch_role "$gun" "$role" "$dir"
 	done
+	# Every delegation, nested ones too, is in the snapshot's meta.
 	python3 -c 'import json,sys
-for r in json.load(open(sys.argv[1]))["signed"]["delegations"]["roles"]:
-    print(r["name"])' "$dir/targets.json" >"$dir/delegations.list"
+for r in sorted(json.load(open(sys.argv[1]))["signed"]["meta"]):
+    if r.startswith("targets/"):
+        print(r)' "$dir/snapshot.json" >"$dir/delegations.list"
 	while read -r role; do
 		fetch_role "$gun" "$role" "$dir"
 	done <"$dir/delegations.list"
@@ -169,6 +191,8 @@ done <"$out/repos.txt"
 # Which of two signed digests for one tag the real client picks.
 notary_client "$(mktemp -d "$T/fresh.XXXXXX")" lookup "$g1" shared \
     >"$out/$g1/lookup-shared.txt"
+notary_client "$(mktemp -d "$T/fresh.XXXXXX")" lookup "$g1" deep \
+    >"$out/$g1/lookup-deep.txt"
 if grep -qx "$g2" "$out/repos.txt"; then
 	notary_client "$(mktemp -d "$T/fresh.XXXXXX")" lookup "$g2" split \
 	    >"$out/$g2/lookup-split.txt"

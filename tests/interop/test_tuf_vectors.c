@@ -523,20 +523,8 @@ root_chain_check(struct vrepo *r)
 		vec_fail(r->gun, "root.json", "not the newest N.root.json");
 }
 
-struct vtarget {
-	char		*name;
-	char		 hex[65];
-	int64_t		 len;
-	char		 role[128];
-};
-
-struct vlist {
-	struct vtarget	*t;
-	size_t		 n;
-};
-
-static void
-vlist_add(struct vlist *l, const char *name, const char *hex, int64_t len,
+void
+vec_list_add(struct vlist *l, const char *name, const char *hex, int64_t len,
     const char *role)
 {
 	struct vtarget *nt;
@@ -552,8 +540,8 @@ vlist_add(struct vlist *l, const char *name, const char *hex, int64_t len,
 	snprintf(nt->role, sizeof(nt->role), "%s", role);
 }
 
-static void
-vlist_free(struct vlist *l)
+void
+vec_list_free(struct vlist *l)
 {
 	size_t i;
 
@@ -590,70 +578,85 @@ path_allowed(const struct json_value *paths, const char *name)
 }
 
 /*
- * The notary client's order (docs/testing.md): a role's own targets first,
- * then its delegations depth first in the order of its roles array; the
- * first role that has a name wins. A delegation's file must be signed by a
- * threshold of the keys its parent lists and appear in the snapshot.
+ * The notary client's order (docs/testing.md): breadth first from start, a
+ * role's delegations in the order of its roles array; the first role that
+ * has a name wins. A delegation's file must be signed by a threshold of the
+ * keys its parent lists. Paths restrict each delegation's names.
  */
 static void
-walk(struct vrepo *r, const char *role, const struct json_value *paths,
-    struct vlist *out, int depth)
+walk(struct vrepo *r, const char *start, struct vlist *out)
 {
-	struct vfile *f = vrepo_file(r, role, 0);
-	const struct json_value *sgn, *tg, *dl, *roles, *d;
-	size_t i, keylen;
+	struct {
+		const char		*role;
+		const struct json_value	*paths;
+	} q[64];
+	size_t head = 0, tail = 0, i, keylen;
 	const char *name;
 
-	if (f == NULL || depth > 8) {
-		vec_fail(r->gun, role, "role file missing or nested too deep");
-		return;
-	}
-	sgn = signed_of(f);
-	tg = json_object_get(sgn, "targets");
-	for (i = 0; i < json_value_count(tg); i++) {
-		const struct json_value *t = json_object_at(tg, i, &name,
-		    &keylen);
-		const char *h64 = str_of(json_object_get(t, "hashes"),
-		    "sha256");
-		uint8_t *h = NULL;
-		size_t hlen;
-		char hex[65];
-		int64_t len = -1;
+	q[tail].role = start;
+	q[tail++].paths = NULL;
+	while (head < tail) {
+		const char *role = q[head].role;
+		const struct json_value *paths = q[head++].paths;
+		struct vfile *f = vrepo_file(r, role, 0);
+		const struct json_value *sgn, *tg, *roles, *d;
 
-		if (strlen(name) != keylen || vlist_has(out, name))
-			continue;
-		if (paths != NULL && !path_allowed(paths, name))
-			continue;
-		if (h64 == NULL || b64_decode(h64, strlen(h64), &h, &hlen) ||
-		    hlen != 32 ||
-		    json_value_int(json_object_get(t, "length"), &len) != 0) {
-			vec_fail(r->gun, f->name, "target %s malformed", name);
-			free(h);
-			continue;
-		}
-		hex_encode(h, 32, hex);
-		free(h);
-		vlist_add(out, name, hex, len, role);
-	}
-	dl = json_object_get(sgn, "delegations");
-	roles = json_object_get(dl, "roles");
-	for (i = 0; i < json_value_count(roles); i++) {
-		const char *dn;
-		struct vfile *df;
-
-		d = json_array_at(roles, i);
-		if ((dn = str_of(d, "name")) == NULL)
-			continue;
-		if ((df = vrepo_file(r, dn, 0)) == NULL)
+		if (f == NULL)
 			continue;	/* delegated but never published */
-		threshold_check(r->gun, df, d, "delegation signed by keys of its parent");
-		walk(r, dn, json_object_get(d, "paths"), out, depth + 1);
+		sgn = signed_of(f);
+		tg = json_object_get(sgn, "targets");
+		for (i = 0; i < json_value_count(tg); i++) {
+			const struct json_value *t = json_object_at(tg, i,
+			    &name, &keylen);
+			const char *h64 = str_of(json_object_get(t, "hashes"),
+			    "sha256");
+			uint8_t *h = NULL;
+			size_t hlen;
+			char hex[65];
+			int64_t len = -1;
+
+			if (strlen(name) != keylen || vlist_has(out, name))
+				continue;
+			if (paths != NULL && !path_allowed(paths, name))
+				continue;
+			if (h64 == NULL ||
+			    b64_decode(h64, strlen(h64), &h, &hlen) ||
+			    hlen != 32 || json_value_int(json_object_get(t,
+			    "length"), &len) != 0) {
+				vec_fail(r->gun, f->name, "target %s malformed",
+				    name);
+				free(h);
+				continue;
+			}
+			hex_encode(h, 32, hex);
+			free(h);
+			vec_list_add(out, name, hex, len, role);
+		}
+		roles = json_object_get(json_object_get(sgn, "delegations"),
+		    "roles");
+		for (i = 0; i < json_value_count(roles); i++) {
+			const char *dn;
+			struct vfile *df;
+
+			d = json_array_at(roles, i);
+			if ((dn = str_of(d, "name")) == NULL)
+				continue;
+			if ((df = vrepo_file(r, dn, 0)) != NULL)
+				threshold_check(r->gun, df, d,
+				    "delegation signed by keys of its parent");
+			if (tail == sizeof(q) / sizeof(q[0])) {
+				vec_fail(r->gun, f->name, "too many delegations");
+				return;
+			}
+			q[tail].role = dn;
+			q[tail++].paths = json_object_get(d, "paths");
+		}
 	}
 }
 
 /* `notary list` output: header, dashes, then NAME DIGEST SIZE ROLE. */
-static int
-list_read(const char *path, struct vlist *l)
+int
+vec_list_read(const char *path, struct vlist *l)
 {
 	uint8_t *buf;
 	size_t len;
@@ -691,7 +694,7 @@ list_read(const char *path, struct vlist *l)
 			sz = strtoll(f[2], &e, 10);
 			if (errno != 0 || *e != '\0' || strlen(f[1]) != 64)
 				goto bad;
-			vlist_add(l, f[0], f[1], sz, f[3]);
+			vec_list_add(l, f[0], f[1], sz, f[3]);
 		}
 	}
 	free(buf);
@@ -701,8 +704,8 @@ bad:
 	return -1;
 }
 
-static void
-lists_compare(const char *gun, const char *file, const struct vlist *want,
+void
+vec_lists_compare(const char *gun, const char *file, const struct vlist *want,
     const struct vlist *got)
 {
 	size_t i, j;
@@ -783,14 +786,14 @@ repo_check(struct vrepo *r)
 
 	memset(&want, 0, sizeof(want));
 	memset(&got, 0, sizeof(got));
-	walk(r, "targets", NULL, &got, 0);
+	walk(r, "targets", &got);
 	if (snprintf(path, sizeof(path), "%s/list.txt", r->dir) >=
-	    (int)sizeof(path) || list_read(path, &want) != 0)
+	    (int)sizeof(path) || vec_list_read(path, &want) != 0)
 		vec_fail(r->gun, "list.txt", "unreadable");
 	else
-		lists_compare(r->gun, "list.txt", &want, &got);
-	vlist_free(&want);
-	vlist_free(&got);
+		vec_lists_compare(r->gun, "list.txt", &want, &got);
+	vec_list_free(&want);
+	vec_list_free(&got);
 
 	/* `notary list -r ROLE` shadows targets: that role and below. */
 	for (i = 0; i < r->nfiles; i++) {
@@ -804,14 +807,14 @@ repo_check(struct vrepo *r)
 		for (k = 0; fn[k] != '\0'; k++)
 			if (fn[k] == '/')
 				fn[k] = '_';
-		walk(r, f->role, NULL, &got, 0);
+		walk(r, f->role, &got);
 		if (snprintf(path, sizeof(path), "%s/%s", r->dir, fn) >=
-		    (int)sizeof(path) || list_read(path, &want) != 0)
+		    (int)sizeof(path) || vec_list_read(path, &want) != 0)
 			vec_fail(r->gun, fn, "unreadable");
 		else
-			lists_compare(r->gun, fn, &want, &got);
-		vlist_free(&want);
-		vlist_free(&got);
+			vec_lists_compare(r->gun, fn, &want, &got);
+		vec_list_free(&want);
+		vec_list_free(&got);
 	}
 #ifdef TUF_VECTORS_WITH_TUF
 	vec_tuf_check(r);

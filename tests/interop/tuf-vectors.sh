@@ -50,6 +50,11 @@ expect "$g1/list-targets_releases.txt" "^shared +[0-9a-f]{64} +13 +targets/relea
 b81=81b637d8fcd2c6da6359e6963113a1170de795e4b725b84d1e0b4cfd9ec58ce9
 expect "$g2/lookup-split.txt" "^split sha256:$b81 3\$" "lookup takes the first sibling"
 expect "$g2/list.txt" "^split +$b81 +3 +targets/bob" "list takes the first sibling"
+# ... and breadth first: targets/zeta (level 1, listed after targets/releases)
+# wins over targets/releases/nested (level 2).
+expect "$g1/lookup-deep.txt" "^deep sha256:$(printf zeta | sha256sum | cut -d' ' -f1) 4\$" \
+    "lookup is breadth first"
+expect "$g1/list.txt" "^deep +[0-9a-f]{64} +4 +targets/zeta" "list is breadth first"
 # Tags with escaped names made it through.
 expect "$g1/list.txt" '^a<b>&c ' "tag a<b>&c"
 expect "$g1/list.txt" $'^line\xe2\x80\xa8sep' "tag with U+2028"

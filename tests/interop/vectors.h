@@ -38,6 +38,27 @@ int vec_read_file(const char *path, uint8_t **out, size_t *len);
 void vec_fail(const char *gun, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+struct vtarget {
+	char		*name;
+	char		 hex[65];
+	int64_t		 len;
+	char		 role[128];
+};
+
+struct vlist {
+	struct vtarget	*t;
+	size_t		 n;
+};
+
+void vec_list_add(struct vlist *l, const char *name, const char *hex,
+    int64_t len, const char *role);
+void vec_list_free(struct vlist *l);
+/* Reads `notary list` output (NAME DIGEST SIZE ROLE after two header lines). */
+int vec_list_read(const char *path, struct vlist *l);
+/* Every target notary listed must be in got with the same digest, size, role. */
+void vec_lists_compare(const char *gun, const char *file,
+    const struct vlist *want, const struct vlist *got);
+
 #ifdef TUF_VECTORS_WITH_TUF
 void vec_tuf_check(struct vrepo *r);
 #endif

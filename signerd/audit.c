@@ -419,6 +419,51 @@ audit_append(struct audit *a, const struct audit_record *rec)
 	return rc;
 }
 
+int
+audit_append_batch(struct audit *a, const struct audit_record *recs, size_t n)
+{
+	struct json_buf all;
+	uint8_t *line = NULL, prev[AUDIT_HASH_LEN];
+	size_t len, i;
+	int rc = 0;
+
+	if (a == NULL || (n > 0 && recs == NULL))
+		return AUDIT_ERR_INVAL;
+	if (n == 0)
+		return 0;
+	json_buf_init(&all);
+	pthread_mutex_lock(&a->mu);
+	memcpy(prev, a->prev, sizeof(prev));
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = line_build(&recs[i], a->seq + 1 + (int64_t)i, prev,
+		    &line, &len)) != 0)
+			break;
+		rc = sha256(line, len - 1, prev);
+		json_put_raw(&all, line, len);
+		free(line);
+		line = NULL;
+	}
+	if (rc == 0 && all.err != 0)
+		rc = AUDIT_ERR_NOMEM;
+	if (rc != 0)
+		goto out;
+	rc = AUDIT_ERR_IO;
+	if (write_all(a->fd, all.data, all.len) != 0 || fdatasync(a->fd) != 0) {
+		/* As audit_append: take back the part that reached the file. */
+		if (ftruncate(a->fd, a->size) == 0)
+			(void)fdatasync(a->fd);
+		goto out;
+	}
+	a->size += (off_t)all.len;
+	a->seq += (int64_t)n;
+	memcpy(a->prev, prev, AUDIT_HASH_LEN);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&a->mu);
+	json_buf_cleanup(&all);
+	return rc;
+}
+
 /* Appends the torn bytes to PATH.torn and syncs them, so nothing is lost. */
 static int
 torn_save(const char *path, const uint8_t *p, size_t n, char *tpath,

@@ -70,6 +70,13 @@ void audit_close(struct audit *a);
 int audit_append(struct audit *a, const struct audit_record *rec);
 
 /*
+ * Appends n lines, chained in order, with one write and one fdatasync (group
+ * commit): all of them or, on failure, none (the file is cut back).
+ */
+int audit_append_batch(struct audit *a, const struct audit_record *recs,
+    size_t n);
+
+/*
  * Checks the whole log at path: every line complete JSON with the required
  * fields, its own hash right, seq counting from 1, and prev equal to the
  * sha256 of the line before. Returns 0 with *lines set, or

@@ -704,8 +704,9 @@ out:
 	return rc;
 }
 
-int
-ledger_commit(struct ledger *l, const char *gun,
+/* The argument checks of ledger_commit, before any lock is taken. */
+static int
+commit_args(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen)
 {
@@ -713,8 +714,6 @@ ledger_commit(struct ledger *l, const char *gun,
 	size_t i, j;
 	int rc;
 
-	if (msg != NULL && msglen > 0)
-		msg[0] = '\0';
 	if (l == NULL || gun == NULL || gun[0] == '\0' || fingerprint == NULL ||
 	    files == NULL || nfiles == 0 || nfiles > LEDGER_MAX_FILES)
 		return LEDGER_ERR_INVAL;
@@ -742,26 +741,86 @@ ledger_commit(struct ledger *l, const char *gun,
 			return LEDGER_ERR_INVAL;
 		}
 	}
+	return 0;
+}
+
+int
+ledger_commit(struct ledger *l, const char *gun,
+    const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
+    size_t nfiles, char *msg, size_t msglen)
+{
+	struct ledger_batch b;
+	int rc;
+
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	memset(&b, 0, sizeof(b));
+	b.gun = gun;
+	b.fingerprint = fingerprint;
+	b.files = files;
+	b.nfiles = nfiles;
+	ledger_commit_batch(l, &b, 1);
+	rc = b.rc;
+	if (msg != NULL && msglen > 0)
+		msg_set(msg, msglen, "%s", b.msg);
+	return rc;
+}
+
+void
+ledger_commit_batch(struct ledger *l, struct ledger_batch *b, size_t n)
+{
+	size_t i, live = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		b[i].msg[0] = '\0';
+		b[i].rc = commit_args(l, b[i].gun, b[i].fingerprint, b[i].files,
+		    b[i].nfiles, b[i].msg, sizeof(b[i].msg));
+		live += b[i].rc == 0;
+	}
+	if (live == 0)
+		return;
 	pthread_mutex_lock(&l->mu);
 	/* IMMEDIATE takes the write lock now, so the checks and the inserts see one state. */
 	if (exec_sql(l, "BEGIN IMMEDIATE") != 0) {
-		msg_set(msg, msglen, "cannot begin: %s", sqlite3_errmsg(l->db));
 		rc = LEDGER_ERR_IO;
+		for (i = 0; i < n; i++)
+			if (b[i].rc == 0) {
+				b[i].rc = rc;
+				msg_set(b[i].msg, sizeof(b[i].msg), "cannot "
+				    "begin: %s", sqlite3_errmsg(l->db));
+			}
 		goto out;
 	}
-	rc = commit_locked(l, gun, fingerprint, files, nfiles, msg, msglen);
-	if (rc == 0 && exec_sql(l, "COMMIT") != 0) {
-		msg_set(msg, msglen, "cannot commit: %s", sqlite3_errmsg(l->db));
-		rc = LEDGER_ERR_IO;
+	for (i = 0; i < n; i++) {
+		if (b[i].rc != 0)
+			continue;
+		/* One request failing leaves the others of the batch. */
+		if (exec_sql(l, "SAVEPOINT one") != 0) {
+			b[i].rc = LEDGER_ERR_IO;
+			continue;
+		}
+		b[i].rc = commit_locked(l, b[i].gun, b[i].fingerprint,
+		    b[i].files, b[i].nfiles, b[i].msg, sizeof(b[i].msg));
+		if (b[i].rc != 0) {
+			if (b[i].rc == LEDGER_ERR_IO && b[i].msg[0] == '\0')
+				msg_set(b[i].msg, sizeof(b[i].msg), "%s",
+				    sqlite3_errmsg(l->db));
+			(void)exec_sql(l, "ROLLBACK TO one");
+		}
+		(void)exec_sql(l, "RELEASE one");
 	}
-	if (rc != 0) {
-		if (rc == LEDGER_ERR_IO && (msg == NULL || msg[0] == '\0'))
-			msg_set(msg, msglen, "%s", sqlite3_errmsg(l->db));
+	if (exec_sql(l, "COMMIT") != 0) {
+		for (i = 0; i < n; i++)
+			if (b[i].rc == 0) {
+				b[i].rc = LEDGER_ERR_IO;
+				msg_set(b[i].msg, sizeof(b[i].msg), "cannot "
+				    "commit: %s", sqlite3_errmsg(l->db));
+			}
 		(void)exec_sql(l, "ROLLBACK");
 	}
 out:
 	pthread_mutex_unlock(&l->mu);
-	return rc;
 }
 
 int

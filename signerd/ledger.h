@@ -100,6 +100,23 @@ int ledger_commit(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen);
 
+/* One request of a group commit. */
+struct ledger_batch {
+	const char		*gun;
+	const uint8_t		*fingerprint;	/* LEDGER_HASH_LEN bytes */
+	const struct ledger_file *files;
+	size_t			 nfiles;
+	int			 rc;		/* out: as ledger_commit */
+	char			 msg[256];	/* out */
+};
+
+/*
+ * Group commit: each request as ledger_commit would record it (its own
+ * checks; one failing leaves the others), all in one transaction, so one
+ * sync covers them all. Results in b[i].rc and b[i].msg.
+ */
+void ledger_commit_batch(struct ledger *l, struct ledger_batch *b, size_t n);
+
 /* Counts for status: GUNs and signed versions on record. */
 int ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures);
 

@@ -385,4 +385,23 @@ int proto_size_check(const char *field, int64_t v, int64_t min, int64_t max,
 /* 1 when s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int proto_utf8_valid(const void *s, size_t len);
 
+/*
+ * Building a request (clients): proto_req_begin writes
+ * {"id":…,"op":OP,"v":1 (id only when given); each field is
+ * proto_req_key(b, "gun") followed by its value (json_put_*); then
+ * proto_req_end. Errors stick in b->err.
+ */
+void proto_req_begin(struct json_buf *b, const char *op,
+    const struct proto_id *id);
+void proto_req_key(struct json_buf *b, const char *name);
+void proto_req_end(struct json_buf *b);
+/*
+ * One exchange: sends req as a frame, reads one reply frame (lim->max_frame,
+ * default 64 MiB) and decodes it into resp (clean it up after). timeout_ms
+ * applies to the write and to the read separately. Returns 0 (look at
+ * resp->ok), or a PROTO_ERR_* from the frame functions or the decoder.
+ */
+int proto_call(int fd, const struct json_buf *req,
+    const struct proto_limits *lim, int timeout_ms, struct proto_resp *resp);
+
 #endif /* SIGNERD_PROTO_H */

@@ -45,12 +45,12 @@ struct server_config {
 	gid_t		 socket_gid;
 
 	unsigned	 workers;	/* 0: 4 */
-	unsigned	 max_conns;	/* 0: 256; beyond it: "busy" and close */
+	unsigned	 max_conns;	/* 0: 256; then "busy", close */
 	size_t		 max_frame;	/* 0: PROTO_MAX_FRAME_DEFAULT */
-	int		 frame_timeout_ms;	/* 0: 10000; first byte to last */
+	int		 frame_timeout_ms;	/* 0: 10000; 1st to last byte */
 	int		 write_timeout_ms;	/* 0: 10000; one reply */
 	int		 idle_timeout_ms;	/* 0: 60000; between frames */
-	int		 signals;	/* install SIGTERM/SIGINT/SIGHUP handlers */
+	int		 signals;	/* handle TERM/INT/HUP */
 
 	server_handler_fn *handler;
 	void		*handler_ctx;

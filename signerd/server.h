@@ -88,6 +88,10 @@ struct server;
 int server_new(const struct server_config *cfg, struct server **out,
     char *msg, size_t msglen);
 /*
+ * With cfg->signals, server_new installs the handlers (so a SIGTERM that
+ * comes before server_run is kept) and server_free restores the old ones;
+ * only one such server per process.
+ *
  * Starts the workers and serves until SIGTERM/SIGINT (when cfg->signals) or
  * server_stop; then stops accepting, finishes requests in flight, writes
  * their replies, closes everything and returns 0.

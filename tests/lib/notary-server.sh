@@ -180,13 +180,17 @@ notary_client_confirm()
 	    notary -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" -d "$trust" "$@"
 }
 
-# notary_fetch GUN PATH OUT: GET /v2/GUN/_trust/tuf/PATH into OUT. Returns 0
-# on 200, 4 on 404 (OUT removed), 1 otherwise.
+# notary_fetch GUN PATH OUT: GET /v2/GUN/_trust/tuf/PATH into OUT, with
+# NOTARY_FETCH_TOKEN as a bearer token if set. Returns 0 on 200, 4 on 404
+# (OUT removed), 1 otherwise.
 notary_fetch()
 {
-	local code
-	code=$(curl -s --cacert "$NOTARY_CA" -o "$3" -w '%{http_code}' \
-	    "$NOTARY_URL/v2/$1/_trust/tuf/$2") || { rm -f "$3"; return 1; }
+	local code auth=()
+	[ -z "${NOTARY_FETCH_TOKEN:-}" ] ||
+	    auth=(-H "Authorization: Bearer $NOTARY_FETCH_TOKEN")
+	code=$(curl -s --cacert "$NOTARY_CA" "${auth[@]}" -o "$3" \
+	    -w '%{http_code}' "$NOTARY_URL/v2/$1/_trust/tuf/$2") ||
+	    { rm -f "$3"; return 1; }
 	case $code in
 	200) return 0 ;;
 	404) rm -f "$3"; return 4 ;;

@@ -33,10 +33,8 @@ check(const uint8_t *data, size_t size, const char *role)
 	if (b->signed_msg_len != s1.len ||
 	    memcmp(b->signed_msg, s1.data, s1.len) != 0)
 		abort();
-	/* Input already canonical: byte for byte. */
-	if (a->signed_msg_len == s1.len &&
-	    memcmp(a->signed_msg, s1.data, s1.len) == 0 && size == w1.len &&
-	    memcmp(data, w1.data, size) != 0)
+	/* Writing is a fixed point: our own output parses to the same model. */
+	if (b->nsigs != a->nsigs || b->version != a->version)
 		abort();
 	json_buf_cleanup(&w1);
 	json_buf_cleanup(&w2);

@@ -41,5 +41,8 @@ void tuf_targets_cleanup(struct tuf_targets *t);
 void tuf_filemeta_cleanup(struct tuf_filemeta *fm);
 
 char *tuf_strndup(const char *s, size_t n);
+/* Appends n bytes to a targets pool; *off is where they start. */
+int tuf_pool_put(struct tuf_targets *t, const void *p, size_t n,
+    uint32_t *off);
 
 #endif /* SIGNERD_TUF_IMPL_H */

@@ -9,6 +9,7 @@
 #   notary-http.sh TEST_NOTARY_HTTP
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/notary-server.sh
 . "$here/../lib/notary-server.sh"
 
 [ $# -eq 1 ] || { echo "usage: ${0##*/} TEST_NOTARY_HTTP" >&2; exit 2; }

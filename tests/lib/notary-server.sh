@@ -102,12 +102,12 @@ notary_ca_make()
 # example '"auth":{...}'). Exports NOTARY_URL, NOTARY_CA, NOTARY_PID, NOTARY_PORT, NOTARY_SERVER_DIR.
 notary_server_start()
 {
-	local d=$1 extra=${2:+,$2} port try i
+	local d=$1 extra=${2:+,$2} port i
 	command -v notary-server >/dev/null || th_die "notary-server not installed"
 	mkdir -p "$d" || return 1
 	d=$(cd "$d" && pwd)
 	[ -f "$d/ca.crt" ] || notary_ca_make "$d" || th_die "CA creation failed"
-	for try in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		port=$(_th_free_port) || th_die "no free port"
 		cat >"$d/server.json" <<EOF
 {"server":{"http_addr":"127.0.0.1:$port","tls_key_file":"server.key","tls_cert_file":"server.crt"},

@@ -9,6 +9,16 @@
 /* Bytes that end a plain run in the sign form. */
 static const uint8_t sign_special[256] = { ['"'] = 1, ['\\'] = 1 };
 
+/* json_put_char without the call when there is room (hot in big targets files). */
+static inline void
+putc_fast(struct json_buf *b, char c)
+{
+	if (b->err == 0 && b->len < b->cap)
+		b->data[b->len++] = (uint8_t)c;
+	else
+		json_put_char(b, c);
+}
+
 void
 tuf_put_sstr(struct json_buf *b, const char *s, size_t n)
 {
@@ -16,17 +26,30 @@ tuf_put_sstr(struct json_buf *b, const char *s, size_t n)
 	size_t		 i, start = 0;
 
 	json_buf_reserve(b, n + 2);
-	json_put_char(b, '"');
-	for (i = 0; i < n; i++) {
+	if (b->err)
+		return;
+	for (i = 0; i < n; i++)
+		if (sign_special[p[i]])
+			break;
+	if (i == n) {
+		/* The common case: nothing to escape, room reserved above. */
+		b->data[b->len++] = '"';
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len++] = '"';
+		return;
+	}
+	putc_fast(b, '"');
+	for (; i < n; i++) {
 		if (!sign_special[p[i]])
 			continue;
 		json_put_raw(b, p + start, i - start);
-		json_put_char(b, '\\');
-		json_put_char(b, (char)p[i]);
+		putc_fast(b, '\\');
+		putc_fast(b, (char)p[i]);
 		start = i + 1;
 	}
 	json_put_raw(b, p + start, n - start);
-	json_put_char(b, '"');
+	putc_fast(b, '"');
 }
 
 void
@@ -56,27 +79,27 @@ tuf_put_value(struct json_buf *b, const struct json_value *v)
 		tuf_put_sstr(b, s, n);
 		break;
 	case JSON_ARRAY:
-		json_put_char(b, '[');
+		putc_fast(b, '[');
 		n = json_value_count(v);
 		for (i = 0; i < n; i++) {
 			if (i)
-				json_put_char(b, ',');
+				putc_fast(b, ',');
 			tuf_put_value(b, json_array_at(v, i));
 		}
-		json_put_char(b, ']');
+		putc_fast(b, ']');
 		break;
 	case JSON_OBJECT:
-		json_put_char(b, '{');
+		putc_fast(b, '{');
 		n = json_value_count(v);
 		for (i = 0; i < n; i++) {
 			c = json_object_at(v, i, &key, &kl);
 			if (i)
-				json_put_char(b, ',');
+				putc_fast(b, ',');
 			tuf_put_sstr(b, key, kl);
-			json_put_char(b, ':');
+			putc_fast(b, ':');
 			tuf_put_value(b, c);
 		}
-		json_put_char(b, '}');
+		putc_fast(b, '}');
 		break;
 	}
 }

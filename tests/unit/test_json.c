@@ -13,6 +13,7 @@
 #include "json.h"
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
+#define PUTS(b, lit)	json_put_raw((b), (lit), sizeof(lit) - 1)
 
 static struct json_doc *
 parse_ok(const uint8_t *in, size_t len)
@@ -631,6 +632,50 @@ test_large_object(void **state)
 	json_doc_free(doc);
 }
 
+/* Large enough (> 4 MiB) for the arena's mmap'd blocks and the writer's big buffers. */
+static void
+test_big_document(void **state)
+{
+	struct json_buf in, out;
+	struct json_doc *doc;
+	const struct json_value *root, *v;
+	char	 key[32];
+	size_t	 off, len;
+	int	 i, w;
+
+	(void)state;
+	json_buf_init(&in);
+	PUTS(&in, "{\"signed\":{\"targets\":{");
+	for (i = 0; i < 60000; i++) {
+		w = snprintf(key, sizeof(key), "v1.2.%d-%d", i % 7, i);
+		assert_true(w > 0 && (size_t)w < sizeof(key));
+		if (i > 0)
+			json_put_char(&in, ',');
+		json_put_str(&in, key, (size_t)w);
+		PUTS(&in, ":{\"hashes\":{\"sha256\":\"qUiQTy8PR5uPgZdpSzAYSw0u0cHNKh7A+4XSmaGSpEc=\"},\"length\":");
+		json_put_int(&in, i);
+		json_put_char(&in, '}');
+	}
+	PUTS(&in, "}},\"signatures\":[]}");
+	assert_int_equal(in.err, 0);
+	assert_true(in.len > ((size_t)4 << 20));
+	doc = parse_ok(in.data, in.len);
+	root = json_object_get(json_doc_root(doc), "signed");
+	v = json_object_get(root, "targets");
+	assert_int_equal(json_value_count(v), 60000);
+	assert_non_null(json_object_get(v, "v1.2.1-59998"));
+	json_value_span(root, &off, &len);
+	json_buf_init(&out);
+	json_write_canonical(&out, root);
+	assert_int_equal(out.err, 0);
+	/* Keys were written unsorted ("v1.2.0-0", "v1.2.1-1", ...): same length, sorted order. */
+	assert_int_equal(out.len, len);
+	assert_memory_equal(out.data, "{\"targets\":{\"v1.2.0-0\":{", 24);
+	json_buf_cleanup(&out);
+	json_buf_cleanup(&in);
+	json_doc_free(doc);
+}
+
 /* ---- writer: escaping, one rule per test ---- */
 
 static void
@@ -712,6 +757,45 @@ test_esc_invalid_utf8(void **state)
 		assert_int_equal(b.len, len);
 		json_buf_cleanup(&b);
 	}
+}
+
+static void
+test_sign_form(void **state)
+{
+	static const char in[] = "{\"k<\":\"q\\\"b\\\\s<>&\\u2028\\u2029\\n\\u0001\\u007f\u00e9\",\"a\":[1,null]}";
+	static const char want[] = "{\"a\":[1,null],\"k<\":\"q\\\"b\\\\s<>&\xe2\x80\xa8\xe2\x80\xa9\n\x01\x7f\u00e9\"}";
+	struct json_doc *doc = parse_ok((const uint8_t *)in, sizeof(in) - 1);
+	struct json_buf b;
+
+	(void)state;
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, sizeof(want) - 1);
+	assert_memory_equal(b.data, want, b.len);
+	json_buf_cleanup(&b);
+
+	/* The file form of the same value is json_write_canonical's. */
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), JSON_FORM_FILE);
+	assert_int_equal(b.err, 0);
+	assert_memory_equal(b.data, "{\"a\":[1,null],\"k\\u003c\":\"q\\\"b\\\\s\\u003c\\u003e\\u0026\\u2028\\u2029\\n\\u0001\x7f\u00e9\"}", b.len);
+	json_buf_cleanup(&b);
+
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), 7);
+	assert_int_equal(b.err, JSON_ERR_INVAL);
+	json_buf_cleanup(&b);
+	json_doc_free(doc);
+
+	json_buf_init(&b);
+	json_put_str_form(&b, "a\"\\\t<", 5, JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_memory_equal(b.data, "\"a\\\"\\\\\t<\"", b.len);
+	assert_int_equal(b.len, 9);
+	json_put_str_form(&b, "\xed\xa0\x80", 3, JSON_FORM_SIGN);
+	assert_int_equal(b.err, JSON_ERR_UTF8);
+	json_buf_cleanup(&b);
 }
 
 static void
@@ -855,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_member_order),
 		cmocka_unit_test(test_large_object),
+		cmocka_unit_test(test_big_document),
 		cmocka_unit_test(test_esc_quote_backslash),
 		cmocka_unit_test(test_esc_newline_cr_tab),
 		cmocka_unit_test(test_esc_backspace_formfeed),
@@ -863,6 +948,7 @@ main(void)
 		cmocka_unit_test(test_esc_line_separators),
 		cmocka_unit_test(test_esc_raw_utf8_and_del),
 		cmocka_unit_test(test_esc_invalid_utf8),
+		cmocka_unit_test(test_sign_form),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_canonical_rewrite),
 		cmocka_unit_test(test_canonical_signed_span),

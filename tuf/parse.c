@@ -333,7 +333,7 @@ parse_filemeta(struct pctx *p, const struct json_value *o, const char *where,
 			return tuf_err(p->err, TUF_ERR_FIELD_TYPE, p->role,
 			    "%s[\"%.60s\"]: custom is null", where, name);
 		custom->len = 0;
-		tuf_put_value(custom, c);
+		json_write_canonical_form(custom, c, JSON_FORM_SIGN);
 		if (custom->err)
 			return tuf_err(p->err, TUF_ERR_NOMEM, p->role,
 			    "out of memory");
@@ -666,7 +666,7 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	if (r != 0 || (r = parse_sigs(&p, sigs, m)) != 0)
 		goto out;
 	json_buf_init(&msg);
-	tuf_put_value(&msg, sg);
+	json_write_canonical_form(&msg, sg, JSON_FORM_SIGN);
 	if (msg.err == 0)
 		(void)json_buf_detach(&msg, &m->signed_msg, &m->signed_msg_len);
 	if (msg.err || m->signed_msg == NULL) {

@@ -31,8 +31,9 @@ cmp_double(const void *a, const void *b)
 
 /*
  * One round: the strict parse of the whole file, the canonical write of
- * "signed" (which must give back exactly the signed bytes of the file, as a
- * Notary client's check does), and the sha256 a signature check starts from.
+ * "signed" in the file form (which must give back exactly the signed bytes
+ * of the file), and the sign form with its sha256, which is what an ECDSA
+ * signature check over it starts from.
  */
 static int
 one_round(const uint8_t *buf, size_t len, uint8_t digest[SHA256_DIGEST_LENGTH])
@@ -40,12 +41,13 @@ one_round(const uint8_t *buf, size_t len, uint8_t digest[SHA256_DIGEST_LENGTH])
 	struct json_limits lim = { .max_bytes = (size_t)256 << 20 };
 	struct json_doc *doc = NULL;
 	struct json_error err;
-	struct json_buf out;
+	struct json_buf out, sig_form;
 	const struct json_value *sig;
 	size_t	 off, slen;
 	int	 r = -1;
 
 	json_buf_init(&out);
+	json_buf_init(&sig_form);
 	if (json_doc_parse(buf, len, &lim, &doc, &err) != 0) {
 		fprintf(stderr, "bench_tuf: %s\n", err.message);
 		goto done;
@@ -65,10 +67,19 @@ one_round(const uint8_t *buf, size_t len, uint8_t digest[SHA256_DIGEST_LENGTH])
 		fprintf(stderr, "bench_tuf: signed part is not canonical\n");
 		goto done;
 	}
-	SHA256(out.data, out.len, digest);
+	json_buf_cleanup(&out);		/* peak RSS: one output at a time */
+	json_buf_reserve(&sig_form, slen);
+	json_write_canonical_form(&sig_form, sig, JSON_FORM_SIGN);
+	if (sig_form.err != 0) {
+		fprintf(stderr, "bench_tuf: sign form: %s\n",
+		    json_strerror(sig_form.err));
+		goto done;
+	}
+	SHA256(sig_form.data, sig_form.len, digest);
 	r = 0;
 done:
 	json_buf_cleanup(&out);
+	json_buf_cleanup(&sig_form);
 	json_doc_free(doc);
 	return r;
 }

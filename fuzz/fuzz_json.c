@@ -116,5 +116,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else
 		check(b.err == JSON_ERR_UTF8);
 	json_buf_cleanup(&b);
+
+	/* The sign form escapes exactly the quote and the backslash. */
+	json_buf_init(&b);
+	json_put_str_form(&b, (const char *)data, size, JSON_FORM_SIGN);
+	if (b.err == 0) {
+		size_t i, o = 1;
+
+		check(b.len >= size + 2 && b.data[0] == '"' && b.data[b.len - 1] == '"');
+		for (i = 0; i < size; i++) {
+			if (data[i] == '"' || data[i] == '\\')
+				check(b.data[o++] == '\\');
+			check(b.data[o++] == data[i]);
+		}
+		check(o == b.len - 1);
+	} else
+		check(b.err == JSON_ERR_UTF8);
+	json_buf_cleanup(&b);
 	return 0;
 }

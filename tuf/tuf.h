@@ -237,7 +237,8 @@ struct tuf_meta {
 	struct tuf_sig	  *sigs;
 	size_t		   nsigs;
 	/* After tuf_meta_parse: the sign form of the parsed `signed` value
-	 * (what Notary verifies signatures over). NULL on built models. */
+	 * (what Notary verifies signatures over); after tuf_meta_sign: what
+	 * was signed. NULL on a model built and not yet signed. */
 	uint8_t		  *signed_msg;
 	size_t		   signed_msg_len;
 };

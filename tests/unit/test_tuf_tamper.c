@@ -13,6 +13,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -570,6 +571,69 @@ test_out_of_order(void **state)
 	tuf_verifier_free(v);
 }
 
+/* RSA keys verify as Notary's rsapss and rsapkcs1v15 verifiers; small keys refused. */
+static void
+rsa_sig(EVP_PKEY *pk, int pss, const uint8_t *msg, size_t n, uint8_t *sig,
+    size_t *sl)
+{
+	EVP_MD_CTX	*mc = EVP_MD_CTX_new();
+	EVP_PKEY_CTX	*pc = NULL;
+
+	assert_int_equal(EVP_DigestSignInit(mc, &pc, EVP_sha256(), NULL, pk), 1);
+	if (pss) {
+		EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING);
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 32);
+	}
+	assert_int_equal(EVP_DigestSign(mc, sig, sl, msg, n), 1);
+	EVP_MD_CTX_free(mc);
+}
+
+static void
+test_rsa_methods(void **state)
+{
+	static const uint8_t	 msg[] = "{\"_type\":\"Targets\"}";
+	EVP_PKEY		*pk, *small;
+	struct tuf_key		 k, ks;
+	unsigned char		*der = NULL;
+	uint8_t			 sig[512];
+	size_t			 sl = sizeof(sig);
+	int			 n;
+
+	(void)state;
+	pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	assert_non_null(pk);
+	n = i2d_PUBKEY(pk, &der);
+	assert_int_equal(tuf_key_from_spki(&k, der, (size_t)n), 0);
+	OPENSSL_free(der);
+	der = NULL;
+	assert_string_equal(k.type, "rsa");
+	assert_string_equal(tuf_key_method(&k), "rsapss");
+	rsa_sig(pk, 1, msg, sizeof(msg) - 1, sig, &sl);
+	assert_int_equal(tuf_sig_verify(&k, "rsapss", sig, sl, msg,
+	    sizeof(msg) - 1), 0);
+	assert_int_equal(tuf_sig_verify(&k, "rsapkcs1v15", sig, sl, msg,
+	    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, sl, msg,
+	    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+	sl = sizeof(sig);
+	rsa_sig(pk, 0, msg, sizeof(msg) - 1, sig, &sl);
+	assert_int_equal(tuf_sig_verify(&k, "rsapkcs1v15", sig, sl, msg,
+	    sizeof(msg) - 1), 0);
+	tuf_key_cleanup(&k);
+
+	small = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	n = i2d_PUBKEY(small, &der);
+	assert_int_equal(tuf_key_from_spki(&ks, der, (size_t)n), 0);
+	OPENSSL_free(der);
+	sl = sizeof(sig);
+	rsa_sig(small, 1, msg, sizeof(msg) - 1, sig, &sl);
+	assert_int_equal(tuf_sig_verify(&ks, "rsapss", sig, sl, msg,
+	    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+	tuf_key_cleanup(&ks);
+	EVP_PKEY_free(small);
+	EVP_PKEY_free(pk);
+}
+
 int
 main(void)
 {
@@ -584,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_root_rotation_new_key_only),
 		cmocka_unit_test(test_root_cert_wrong_gun),
 		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_rsa_methods),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

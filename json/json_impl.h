@@ -64,6 +64,16 @@ struct json_doc {
  */
 int json_utf8_seq(const uint8_t *p, size_t n, const char **why);
 
+/*
+ * Eight bytes at a time: nonzero when some byte of x equals c, or (when no
+ * byte has its top bit set) is below n. Existence is exact, positions are not.
+ */
+#define JSON_ONES		UINT64_C(0x0101010101010101)
+#define JSON_HIGHS		UINT64_C(0x8080808080808080)
+#define JSON_HASZERO(x)		(((x) - JSON_ONES) & ~(x) & JSON_HIGHS)
+#define JSON_HASBYTE(x, c)	JSON_HASZERO((x) ^ (JSON_ONES * (uint8_t)(c)))
+#define JSON_HASLESS(x, n)	(((x) - JSON_ONES * (n)) & ~(x) & JSON_HIGHS)
+
 /* Byte order of two keys: memcmp over the shorter, then the shorter first. */
 static inline int
 json_key_cmp(const char *a, size_t alen, const char *b, size_t blen)

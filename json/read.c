@@ -71,10 +71,6 @@ static const uint8_t plain[256] = {
 	[0x7c] = 1, [0x7d] = 1, [0x7e] = 1, [0x7f] = 1,
 };
 
-#define ONES	UINT64_C(0x0101010101010101)
-#define HIGHS	UINT64_C(0x8080808080808080)
-#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
-
 /*
  * Nonzero when any of the eight bytes needs the slow path: a byte >= 0x80,
  * < 0x20, '"' or '\\'. The tests are exact about existence, which is all the
@@ -83,10 +79,8 @@ static const uint8_t plain[256] = {
 static inline uint64_t
 word_special(uint64_t x)
 {
-	uint64_t q = x ^ (ONES * '"'), s = x ^ (ONES * '\\');
-
-	return (x & HIGHS) | ((x - ONES * 0x20) & ~x & HIGHS) |
-	    HASZERO(q) | HASZERO(s);
+	return (x & JSON_HIGHS) | JSON_HASLESS(x, 0x20) |
+	    JSON_HASBYTE(x, '"') | JSON_HASBYTE(x, '\\');
 }
 
 static int

@@ -159,6 +159,8 @@ test_key_ids(void **state)
 	tuf_key_cleanup(&s);
 	tuf_key_cleanup(&k);
 	assert_int_equal(tuf_key_from_cert_pem(&s, "nope", 4), TUF_ERR_KEY);
+	assert_int_equal(tuf_key_init(&s, "ecdsa\xff", (const uint8_t *)"x",
+	    1), TUF_ERR_KEY);
 	assert_int_equal(tuf_key_from_spki(&s, (const uint8_t *)"nope", 4),
 	    TUF_ERR_KEY);
 }

@@ -2,6 +2,7 @@
 /* hsm/ failure handling against a real SoftHSM2 token: bad modules, tokens, PINs, a vanishing token. */
 #define _GNU_SOURCE		/* dladdr */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -183,6 +184,63 @@ test_pin_sources(void **state)
 	hsm_token_close(tok);
 }
 
+/*
+ * The prompt on a pseudo-terminal: the PIN typed must not be echoed. The
+ * child names a missing module, so MODULE_NOT_FOUND proves the PIN was read
+ * (it is read before anything else) without touching SoftHSM after fork.
+ */
+static void
+test_pin_prompt(void **state)
+{
+	char out[256];
+	size_t got = 0;
+	ssize_t n;
+	int m, st;
+	pid_t pid;
+
+	(void)state;
+	assert_true((m = posix_openpt(O_RDWR | O_NOCTTY)) >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hsm_config cfg;
+		struct hsm_token *tok;
+		int fd;
+
+		setsid();
+		/* The session's first terminal becomes its controlling one. */
+		if ((fd = open(ptsname(m), O_RDWR)) < 0)
+			_exit(3);
+		close(m);
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.module = "/nonexistent/module.so";
+		cfg.token = "A";
+		cfg.pin_source = HSM_PIN_PROMPT;
+		cfg.prompt = "Token PIN: ";
+		_exit(hsm_token_open(&cfg, &tok) == HSM_ERR_MODULE_NOT_FOUND ?
+		    0 : 1);
+	}
+	while (got < sizeof(out) - 1 && strstr(out, "PIN: ") == NULL) {
+		n = read(m, out + got, sizeof(out) - 1 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		out[got] = '\0';
+	}
+	assert_int_equal(write(m, "4321\n", 5), 5);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Whatever the terminal shows afterwards holds no PIN. */
+	while (got < sizeof(out) - 1 &&
+	    (n = read(m, out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	assert_null(strstr(out, "4321"));
+	close(m);
+}
+
 static void
 test_wrong_pin(void **state)
 {
@@ -315,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_bad_module),
 		cmocka_unit_test(test_missing_token),
 		cmocka_unit_test(test_pin_sources),
+		cmocka_unit_test(test_pin_prompt),
 		cmocka_unit_test(test_wrong_pin),
 		cmocka_unit_test(test_login_limit),
 		cmocka_unit_test(test_token_removed_and_restored),

@@ -196,6 +196,42 @@ raw_setup(const char *module, const char *label, const char *idhex)
 	f->C_CloseSession(s);
 }
 
+/* Raw C_GenerateKeyPair for comparison with hsm_key_generate. */
+static void
+raw_keygen_times(int n)
+{
+	CK_BYTE ecp[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+	    0x01, 0x07 }, id[] = { 0xbe, 0x7c };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE pub[] = { { CKA_EC_PARAMS, ecp, sizeof(ecp) },
+	    { CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 },
+	    { CKA_ID, id, sizeof(id) } };
+	CK_ATTRIBUTE prv[] = { { CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 },
+	    { CKA_SIGN, &yes, 1 }, { CKA_SENSITIVE, &yes, 1 },
+	    { CKA_EXTRACTABLE, &no, 1 }, { CKA_ID, id, sizeof(id) } };
+	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_OBJECT_HANDLE hp, hk;
+	CK_SESSION_HANDLE s;
+	double v[8], t0;
+	int i;
+
+	if (f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	    NULL, &s) != CKR_OK)
+		die("raw session");
+	for (i = 0; i < n; i++) {
+		t0 = now();
+		if (f->C_GenerateKeyPair(s, &m, pub, 4, prv, 6, &hp, &hk) !=
+		    CKR_OK)
+			die("raw keygen");
+		v[i] = (now() - t0) * 1e3;
+		f->C_DestroyObject(s, hp);
+		f->C_DestroyObject(s, hk);
+	}
+	f->C_CloseSession(s);
+	printf("keygen ecdsa raw C_GenerateKeyPair = %.1f ms (median of %d)\n",
+	    median(v, n), n);
+}
+
 static void
 keygen_times(struct hsm_token *tok, enum hsm_key_type type, int n)
 {
@@ -276,6 +312,7 @@ main(int argc, char **argv)
 	if (hsm_key_generate(tok, &spec, &key) != 0)
 		die("keygen");
 	raw_setup(cfg.module, argv[2], hsm_key_id(key));
+	raw_keygen_times(5);
 	for (nt = 1; nt <= 2; nt++) {
 		/*
 		 * Interleaved, order alternating, so load from elsewhere on a

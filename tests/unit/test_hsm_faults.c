@@ -328,10 +328,12 @@ test_token_removed_and_restored(void **state)
 	struct hsm_config cfg;
 	struct hsm_token *tok;
 	struct hsm_keygen spec = { HSM_KEY_ECDSA_P256, "targets", "g", 0 };
-	struct hsm_key *key, *k2;
+	struct hsm_key *key, *k2, *fdkey;
+	struct hsm_token *fdtok;
 	const unsigned char *spki;
 	size_t spkilen;
-	char away[PATH_MAX + 16];
+	char away[PATH_MAX + 16], pin[8];
+	int p[2];
 
 	(void)state;
 	snprintf(away, sizeof(away), "%s/tokens.away", env.dir);
@@ -340,6 +342,15 @@ test_token_removed_and_restored(void **state)
 	assert_int_equal(hsm_key_generate(tok, &spec, &key), 0);
 	assert_int_equal(hsm_key_public(key, &spki, &spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], TT_PIN "\n", 5), 5);
+	close(p[1]);
+	cfg.pin_source = HSM_PIN_FD;
+	cfg.pin_fd = p[0];
+	assert_int_equal(hsm_token_open(&cfg, &fdtok), 0);
+	close(p[0]);
+	assert_int_equal(hsm_key_find(fdtok, hsm_key_id(key), &fdkey), 0);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), 0);
 
 	stderr_capture();
 	assert_int_equal(rename(env.tokens, away), 0);
@@ -351,9 +362,15 @@ test_token_removed_and_restored(void **state)
 	usleep(300 * 1000);
 	assert_int_equal(try_sign(key, spki, spkilen), HSM_ERR_TOKEN_GONE);
 
-	/* Back again: the next call after the retry interval recovers. */
+	/* Back again: the next call after the retry interval recovers. A
+	 * handle whose PIN came from a descriptor cannot log in again alone. */
 	assert_int_equal(rename(away, env.tokens), 0);
 	usleep(300 * 1000);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), HSM_ERR_LOGIN_REQUIRED);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), HSM_ERR_LOGIN_REQUIRED);
+	memcpy(pin, TT_PIN, 5);
+	assert_int_equal(hsm_token_login_pin(fdtok, pin, 4), 0);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
 	assert_int_equal(hsm_key_find(tok, hsm_key_id(key), &k2), 0);
@@ -362,6 +379,8 @@ test_token_removed_and_restored(void **state)
 
 	assert_int_equal(hsm_key_delete(key), 0);
 	hsm_key_free(key);
+	hsm_key_free(fdkey);
+	hsm_token_close(fdtok);
 	hsm_token_close(tok);
 }
 

@@ -192,7 +192,7 @@ test_pin_sources(void **state)
 static void
 test_pin_prompt(void **state)
 {
-	char out[256];
+	char out[256] = "";
 	size_t got = 0;
 	ssize_t n;
 	int m, st;

@@ -72,10 +72,11 @@ hsm_key_sign(struct hsm_key *key, const unsigned char *msg, size_t msglen,
 			return 0;
 		}
 		if (rv == CKR_USER_NOT_LOGGED_IN) {
+			/* Retried after a re-login from a PIN file, if any. */
 			atomic_store(&tok->state, HSM_TOK_LOGIN);
-			return hsm_err_rv(HSM_ERR_LOGIN_REQUIRED, rv, "token "
-			    "'%s' is no longer logged in: log in again",
-			    tok->label);
+			r = hsm_err_rv(HSM_ERR_LOGIN_REQUIRED, rv, "token '%s' "
+			    "is no longer logged in: log in again", tok->label);
+			continue;
 		}
 		if (!hsm_rv_is_gone(rv))
 			return hsm_err_rv(HSM_ERR_PKCS11, rv, "signing with key "

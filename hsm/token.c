@@ -234,6 +234,33 @@ token_revalidate(struct hsm_token *tok)
 }
 
 /*
+ * The login was lost (module re-initialised, or the token said
+ * CKR_USER_NOT_LOGGED_IN). Another handle may have logged in since; else a
+ * PIN file can be read again. Module lock held shared.
+ */
+static int
+token_relogin(struct hsm_token *tok)
+{
+	char pin[HSM_PIN_MAX];
+	size_t pinlen;
+	int logged, r;
+
+	if ((r = login_state(tok, &logged)) != 0)
+		return r;
+	if (logged) {
+		atomic_store(&tok->state, HSM_TOK_OK);
+		return 0;
+	}
+	if (tok->cfg.pin_source != HSM_PIN_FILE)
+		return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' is not "
+		    "logged in (its login was lost when it came back): log in "
+		    "again", tok->cfg.token);
+	if ((r = hsm_pin_read(&tok->cfg, pin, sizeof(pin), &pinlen)) != 0)
+		return r;
+	return login_locked(tok, pin, pinlen);
+}
+
+/*
  * Enter the token for one operation: on success the module lock is held
  * shared until hsm_token_leave. Recovers a vanished token at most every
  * HSM_RECOVER_INTERVAL_MS; meanwhile TOKEN_GONE (fail closed).
@@ -261,12 +288,9 @@ hsm_token_enter(struct hsm_token *tok, int need_login)
 		case HSM_TOK_OK:
 			return 0;
 		case HSM_TOK_LOGIN:
-			if (!need_login)
+			if (!need_login || (r = token_relogin(tok)) == 0)
 				return 0;
-			pthread_rwlock_unlock(&mod->lock);
-			return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' is "
-			    "back but its login was lost: log in again",
-			    tok->cfg.token);
+			goto fail;
 		}
 		/* Gone: try to recover, rate-limited. */
 		now = hsm_now_ms();

@@ -2,6 +2,7 @@
 /* hsm/ failure handling against a real SoftHSM2 token: bad modules, tokens, PINs, a vanishing token. */
 #define _GNU_SOURCE		/* dladdr */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -183,6 +184,63 @@ test_pin_sources(void **state)
 	hsm_token_close(tok);
 }
 
+/*
+ * The prompt on a pseudo-terminal: the PIN typed must not be echoed. The
+ * child names a missing module, so MODULE_NOT_FOUND proves the PIN was read
+ * (it is read before anything else) without touching SoftHSM after fork.
+ */
+static void
+test_pin_prompt(void **state)
+{
+	char out[256] = "";
+	size_t got = 0;
+	ssize_t n;
+	int m, st;
+	pid_t pid;
+
+	(void)state;
+	assert_true((m = posix_openpt(O_RDWR | O_NOCTTY)) >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hsm_config cfg;
+		struct hsm_token *tok;
+		int fd;
+
+		setsid();
+		/* The session's first terminal becomes its controlling one. */
+		if ((fd = open(ptsname(m), O_RDWR)) < 0)
+			_exit(3);
+		close(m);
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.module = "/nonexistent/module.so";
+		cfg.token = "A";
+		cfg.pin_source = HSM_PIN_PROMPT;
+		cfg.prompt = "Token PIN: ";
+		_exit(hsm_token_open(&cfg, &tok) == HSM_ERR_MODULE_NOT_FOUND ?
+		    0 : 1);
+	}
+	while (got < sizeof(out) - 1 && strstr(out, "PIN: ") == NULL) {
+		n = read(m, out + got, sizeof(out) - 1 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		out[got] = '\0';
+	}
+	assert_int_equal(write(m, "4321\n", 5), 5);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Whatever the terminal shows afterwards holds no PIN. */
+	while (got < sizeof(out) - 1 &&
+	    (n = read(m, out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	assert_null(strstr(out, "4321"));
+	close(m);
+}
+
 static void
 test_wrong_pin(void **state)
 {
@@ -270,10 +328,12 @@ test_token_removed_and_restored(void **state)
 	struct hsm_config cfg;
 	struct hsm_token *tok;
 	struct hsm_keygen spec = { HSM_KEY_ECDSA_P256, "targets", "g", 0 };
-	struct hsm_key *key, *k2;
+	struct hsm_key *key, *k2, *fdkey;
+	struct hsm_token *fdtok;
 	const unsigned char *spki;
 	size_t spkilen;
-	char away[PATH_MAX + 16];
+	char away[PATH_MAX + 16], pin[8];
+	int p[2];
 
 	(void)state;
 	snprintf(away, sizeof(away), "%s/tokens.away", env.dir);
@@ -282,6 +342,15 @@ test_token_removed_and_restored(void **state)
 	assert_int_equal(hsm_key_generate(tok, &spec, &key), 0);
 	assert_int_equal(hsm_key_public(key, &spki, &spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], TT_PIN "\n", 5), 5);
+	close(p[1]);
+	cfg.pin_source = HSM_PIN_FD;
+	cfg.pin_fd = p[0];
+	assert_int_equal(hsm_token_open(&cfg, &fdtok), 0);
+	close(p[0]);
+	assert_int_equal(hsm_key_find(fdtok, hsm_key_id(key), &fdkey), 0);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), 0);
 
 	stderr_capture();
 	assert_int_equal(rename(env.tokens, away), 0);
@@ -293,9 +362,15 @@ test_token_removed_and_restored(void **state)
 	usleep(300 * 1000);
 	assert_int_equal(try_sign(key, spki, spkilen), HSM_ERR_TOKEN_GONE);
 
-	/* Back again: the next call after the retry interval recovers. */
+	/* Back again: the next call after the retry interval recovers. A
+	 * handle whose PIN came from a descriptor cannot log in again alone. */
 	assert_int_equal(rename(away, env.tokens), 0);
 	usleep(300 * 1000);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), HSM_ERR_LOGIN_REQUIRED);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), HSM_ERR_LOGIN_REQUIRED);
+	memcpy(pin, TT_PIN, 5);
+	assert_int_equal(hsm_token_login_pin(fdtok, pin, 4), 0);
+	assert_int_equal(try_sign(fdkey, spki, spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
 	assert_int_equal(try_sign(key, spki, spkilen), 0);
 	assert_int_equal(hsm_key_find(tok, hsm_key_id(key), &k2), 0);
@@ -304,6 +379,8 @@ test_token_removed_and_restored(void **state)
 
 	assert_int_equal(hsm_key_delete(key), 0);
 	hsm_key_free(key);
+	hsm_key_free(fdkey);
+	hsm_token_close(fdtok);
 	hsm_token_close(tok);
 }
 
@@ -315,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_bad_module),
 		cmocka_unit_test(test_missing_token),
 		cmocka_unit_test(test_pin_sources),
+		cmocka_unit_test(test_pin_prompt),
 		cmocka_unit_test(test_wrong_pin),
 		cmocka_unit_test(test_login_limit),
 		cmocka_unit_test(test_token_removed_and_restored),

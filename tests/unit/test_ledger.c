@@ -379,6 +379,74 @@ test_gun_locks(void **state)
 	ledger_close(c.l);
 }
 
+struct committer {
+	struct ledger	*l;
+	int		 id;
+	int		 refused;
+};
+
+/* Many workers commit at once; refusals inside a shared batch touch nobody else. */
+static void *
+committer_main(void *arg)
+{
+	struct committer *c = arg;
+	struct ledger_file f;
+	uint8_t fp[LEDGER_HASH_LEN];
+	char b[256], gun[32], what[64], msg[256];
+	int64_t v;
+
+	snprintf(gun, sizeof(gun), "g/group%d", c->id);
+	for (v = 1; v <= 30; v++) {
+		assert_int_equal(ledger_gun_lock(c->l, gun), 0);
+		snprintf(what, sizeof(what), "%s-%lld", gun, (long long)v);
+		fp_make(fp, what);
+		file_make(&f, b, sizeof(b), "targets", v, what);
+		assert_int_equal(ledger_commit(c->l, gun, fp, &f, 1, msg,
+		    sizeof(msg)), 0);
+		/* A stale request on the same GUN is refused, alone. */
+		if (v > 1) {
+			snprintf(what, sizeof(what), "%s-stale-%lld", gun,
+			    (long long)v);
+			fp_make(fp, what);
+			file_make(&f, b, sizeof(b), "targets", v - 1, what);
+			if (ledger_commit(c->l, gun, fp, &f, 1, msg,
+			    sizeof(msg)) == LEDGER_ERR_ROLLBACK)
+				c->refused++;
+		}
+		ledger_gun_unlock(c->l, gun);
+	}
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct committer c[6];
+	pthread_t th[6];
+	uint8_t h[LEDGER_HASH_LEN];
+	char gun[32];
+	int64_t v;
+	int i;
+
+	(void)state;
+	c[0].l = open_ok();
+	for (i = 0; i < 6; i++) {
+		c[i].l = c[0].l;
+		c[i].id = i;
+		c[i].refused = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, committer_main,
+		    &c[i]), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(c[i].refused, 29);
+		snprintf(gun, sizeof(gun), "g/group%d", i);
+		assert_int_equal(ledger_last(c[0].l, gun, "targets", &v, h), 0);
+		assert_int_equal(v, 30);
+	}
+	ledger_close(c[0].l);
+}
+
 /*
  * The child commits targets+snapshot pairs as fast as it can and reports
  * each version once ledger_commit has returned; the parent kills it with
@@ -480,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_gun_locks),
+		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_kill9),
 	};
 

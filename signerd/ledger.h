@@ -91,7 +91,8 @@ int ledger_check(struct ledger *l, const char *gun, const char *role,
 
 /*
  * Records the files of one request atomically (all or none) and durably
- * (synced to disk before returning). Each file is checked again inside the
+ * (synced to disk before returning). Concurrent calls share one
+ * transaction and one fsync (group commit); each is still all-or-none. Each file is checked again inside the
  * transaction as ledger_check does; the hashes are recomputed from the
  * bytes and must match. Committing the same fingerprint with the same
  * files again is a no-op success; with other files, LEDGER_ERR_CONFLICT.

@@ -327,6 +327,25 @@ test_open_errors(void **state)
 	assert_int_equal(ledger_open(p, &l, msg, sizeof(msg)), LEDGER_ERR_IO);
 	assert_non_null(strstr(msg, "writable by group or others"));
 	rmdir(p);
+	/* A file that is not a database is refused, and left as it is. */
+	snprintf(p, sizeof(p), "%s/bad", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	{
+		char f[600];
+		FILE *fh;
+
+		snprintf(f, sizeof(f), "%s/%s", p, LEDGER_FILE_NAME);
+		fh = fopen(f, "wb");
+		assert_non_null(fh);
+		for (int i = 0; i < 200; i++)
+			fputs("this is not an SQLite database. ", fh);
+		fclose(fh);
+		assert_int_not_equal(ledger_open(p, &l, msg, sizeof(msg)), 0);
+		assert_null(l);
+		assert_true(msg[0] != '\0');
+		unlink(f);
+	}
+	rmdir(p);
 }
 
 struct counter {

@@ -905,6 +905,40 @@ ledger_commit(struct ledger *l, const char *gun,
 }
 
 int
+ledger_fingerprint(const void *const *parts, const size_t *lens,
+    size_t nparts, uint8_t out[LEDGER_HASH_LEN])
+{
+	static const char tag[] = "signerd request fingerprint v1";
+	EVP_MD_CTX *ctx;
+	uint8_t be[8];
+	unsigned int olen = 0;
+	size_t i, j;
+	int rc = LEDGER_ERR_NOMEM;
+
+	memset(out, 0, LEDGER_HASH_LEN);
+	if ((parts == NULL || lens == NULL) && nparts > 0)
+		return LEDGER_ERR_INVAL;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return LEDGER_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, tag, sizeof(tag)) != 1)
+		goto out;
+	for (i = 0; i < nparts; i++) {
+		for (j = 0; j < 8; j++)
+			be[j] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * j));
+		if (EVP_DigestUpdate(ctx, be, sizeof(be)) != 1 ||
+		    (lens[i] > 0 && EVP_DigestUpdate(ctx, parts[i], lens[i]) != 1))
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != LEDGER_HASH_LEN)
+		goto out;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int
 ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 {
 	sqlite3_stmt *st = NULL;

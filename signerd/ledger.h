@@ -101,6 +101,15 @@ int ledger_commit(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen);
 
+/*
+ * The request fingerprint: sha256 over a fixed domain tag and each part
+ * as an 8-byte big-endian length followed by its bytes, so no two lists of
+ * parts share a fingerprint by concatenation. The ops pass the op name,
+ * the canonical intent and the base metadata files, in a fixed order.
+ */
+int ledger_fingerprint(const void *const *parts, const size_t *lens,
+    size_t nparts, uint8_t out[LEDGER_HASH_LEN]);
+
 /* Counts for status: GUNs and signed versions on record. */
 int ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures);
 

@@ -348,6 +348,25 @@ test_open_errors(void **state)
 	rmdir(p);
 }
 
+static void
+test_fingerprint(void **state)
+{
+	const void *p1[] = { "ab", "c" }, *p2[] = { "a", "bc" };
+	const size_t l1[] = { 2, 1 }, l2[] = { 1, 2 };
+	uint8_t a[LEDGER_HASH_LEN], b[LEDGER_HASH_LEN], c[LEDGER_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(ledger_fingerprint(p1, l1, 2, a), 0);
+	assert_int_equal(ledger_fingerprint(p2, l2, 2, b), 0);
+	/* Same concatenation, different parts: different fingerprints. */
+	assert_memory_not_equal(a, b, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(p1, l1, 2, c), 0);
+	assert_memory_equal(a, c, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(NULL, NULL, 0, c), 0);
+	assert_memory_not_equal(a, c, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(NULL, l1, 1, c), LEDGER_ERR_INVAL);
+}
+
 struct counter {
 	struct ledger	*l;
 	long		 value;
@@ -567,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_gun_locks),
+		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_kill9),
 	};

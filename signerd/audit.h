@@ -23,6 +23,7 @@
 
 #define AUDIT_HASH_LEN		32
 #define AUDIT_MAX_LINE		16384	/* longest line written or accepted */
+#define AUDIT_FILE_NAME		"audit.log"	/* in the config's state_dir */
 
 struct audit;
 

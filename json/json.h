@@ -53,6 +53,9 @@ enum json_type {
 	JSON_OBJECT,
 };
 
+/* Hard ceiling on the input size whatever the caller's cap (spans are 32-bit). */
+#define JSON_MAX_BYTES_LIMIT	((size_t)UINT32_MAX)
+
 /* Caps for one parse. Zero fields take the defaults noted. */
 struct json_limits {
 	size_t	 max_bytes;	/* input size cap (default 64 MiB) */
@@ -121,11 +124,27 @@ void json_buf_reserve(struct json_buf *b, size_t extra);
 
 void json_put_raw(struct json_buf *b, const void *p, size_t n);
 void json_put_char(struct json_buf *b, char c);
-/* A quoted string with Notary's canonical escaping; s need not be valid UTF-8
- * only if the caller has checked it: invalid UTF-8 sets JSON_ERR_UTF8. */
+/*
+ * A quoted string with Notary's canonical escaping (the file form). s must be
+ * UTF-8; it is checked, and invalid UTF-8 sets JSON_ERR_UTF8. NUL bytes are
+ * fine (written as \u0000).
+ */
 void json_put_str(struct json_buf *b, const char *s, size_t n);
 void json_put_int(struct json_buf *b, int64_t v);
 /* The canonical encoding of a parsed value (keys in byte order, no space). */
 void json_write_canonical(struct json_buf *b, const struct json_value *v);
+
+/*
+ * Notary writes one encoding into files and signs another. JSON_FORM_FILE is
+ * the file bytes (json_put_str's escaping, above). JSON_FORM_SIGN is what
+ * docker/go's canonical/json produces and what signatures cover: only `"`
+ * and `\` escaped, every other byte (controls, < > &, U+2028/9) raw.
+ * The two differ only inside strings that hold such characters.
+ */
+#define JSON_FORM_FILE	0
+#define JSON_FORM_SIGN	1
+void json_put_str_form(struct json_buf *b, const char *s, size_t n, int form);
+void json_write_canonical_form(struct json_buf *b, const struct json_value *v,
+    int form);
 
 #endif /* SIGNERD_JSON_H */

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "json_impl.h"
 
@@ -15,7 +16,10 @@ json_doc_free(struct json_doc *doc)
 		return;
 	for (c = doc->chunks; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		if (c->maplen != 0)
+			munmap(c, c->maplen);
+		else
+			free(c);
 	}
 	free(doc);
 }
@@ -77,8 +81,8 @@ json_value_str(const struct json_value *v, size_t *len)
 	if (v == NULL || v->type != JSON_STRING)
 		return NULL;
 	if (len != NULL)
-		*len = v->u.str.n;
-	return v->u.str.s;
+		*len = v->n;
+	return v->u.s;
 }
 
 size_t
@@ -87,18 +91,18 @@ json_value_count(const struct json_value *v)
 	if (v == NULL)
 		return 0;
 	if (v->type == JSON_ARRAY)
-		return v->u.arr.n;
+		return v->n;
 	if (v->type == JSON_OBJECT)
-		return v->u.obj.n;
+		return v->n;
 	return 0;
 }
 
 const struct json_value *
 json_array_at(const struct json_value *arr, size_t i)
 {
-	if (arr == NULL || arr->type != JSON_ARRAY || i >= arr->u.arr.n)
+	if (arr == NULL || arr->type != JSON_ARRAY || i >= arr->n)
 		return NULL;
-	return &arr->u.arr.v[i];
+	return &arr->u.v[i];
 }
 
 const struct json_value *
@@ -111,9 +115,9 @@ json_object_at(const struct json_value *obj, size_t i, const char **key,
 		*key = NULL;
 	if (keylen != NULL)
 		*keylen = 0;
-	if (obj == NULL || obj->type != JSON_OBJECT || i >= obj->u.obj.n)
+	if (obj == NULL || obj->type != JSON_OBJECT || i >= obj->n)
 		return NULL;
-	m = &obj->u.obj.m[i];
+	m = &obj->u.m[i];
 	if (key != NULL)
 		*key = m->key;
 	if (keylen != NULL)
@@ -130,10 +134,10 @@ json_object_getn(const struct json_value *obj, const char *key, size_t keylen)
 
 	if (obj == NULL || obj->type != JSON_OBJECT || (key == NULL && keylen > 0))
 		return NULL;
-	hi = obj->u.obj.n;
+	hi = obj->n;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		m = &obj->u.obj.m[mid];
+		m = &obj->u.m[mid];
 		c = json_key_cmp(m->key, m->keylen, key, keylen);
 		if (c == 0)
 			return &m->val;

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hsm/ failure handling against a real SoftHSM2 token: bad modules, tokens, PINs, a vanishing token. */
+#define _GNU_SOURCE		/* dladdr */
+#include <sys/stat.h>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "hsm.h"
+#include "hsm_testutil.h"
+
+static struct tt_env env;
+
+/* ASan's fast unwinder stops in libraries built without frame pointers,
+ * and tests/lsan.supp can only match leaks whose stack names SoftHSM. */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+static char errpath[PATH_MAX + 16];
+static int saved_stderr = -1;
+
+/* Everything a library might print goes to a file we check at the end. */
+static void
+stderr_capture(void)
+{
+	int fd;
+
+	snprintf(errpath, sizeof(errpath), "%s/stderr", env.dir);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static off_t
+stderr_release(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	assert_int_equal(stat(errpath, &st), 0);
+	return st.st_size;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (tt_env_init(&env) != 0 || tt_token_init(&env, "A") != 0 ||
+	    tt_token_init(&env, "L") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tt_env_cleanup(&env);
+	return 0;
+}
+
+/* Must run first: SoftHSM reads its config when the module initialises. */
+static void
+test_bad_module_config(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok = (void *)1;
+	char missing[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(missing, sizeof(missing), "%s/no-such.conf", env.dir);
+	setenv("SOFTHSM2_CONF", missing, 1);
+	tt_config(&env, &cfg, "A");
+	stderr_capture();
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_MODULE_INIT);
+	assert_int_equal(stderr_release(), 0);
+	assert_null(tok);
+	assert_non_null(strstr(hsm_error_detail(), "CKR_"));
+	assert_non_null(strstr(hsm_error_detail(), "SOFTHSM2_CONF"));
+	/* SoftHSM's start-up noise does not stay in our error queue. */
+	assert_int_equal(ERR_peek_error(), 0);
+	setenv("SOFTHSM2_CONF", env.conf, 1);
+}
+
+static void
+test_bad_module(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok;
+	char text[PATH_MAX + 16];
+	Dl_info di;
+
+	(void)state;
+	tt_config(&env, &cfg, "A");
+	cfg.module = "/nonexistent/libpkcs11.so";
+	stderr_capture();
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_MODULE_NOT_FOUND);
+	assert_non_null(strstr(hsm_error_detail(), "/nonexistent/libpkcs11.so"));
+	cfg.module = env.dir;	/* a directory */
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_MODULE_NOT_FOUND);
+	snprintf(text, sizeof(text), "%s/notalib.so", env.dir);
+	assert_int_equal(tt_write_file(text, "hello\n", 0600), 0);
+	cfg.module = text;
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_MODULE_INVALID);
+	/* A real shared library that is no PKCS#11 module. */
+	assert_true(dladdr((void *)EVP_sha256, &di) != 0);
+	cfg.module = di.dli_fname;
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_MODULE_INVALID);
+	assert_non_null(strstr(hsm_error_detail(), "C_GetFunctionList"));
+	assert_int_equal(stderr_release(), 0);
+}
+
+static void
+test_missing_token(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok;
+
+	(void)state;
+	tt_config(&env, &cfg, "nosuch");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_TOKEN_NOT_FOUND);
+	assert_non_null(strstr(hsm_error_detail(), "'nosuch'"));
+	tt_config(&env, &cfg, "pkcs11:token=nosuch");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_TOKEN_NOT_FOUND);
+	tt_config(&env, &cfg, "pkcs11:token=A?pin-value=1234");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_URI);
+	tt_config(&env, &cfg, "pkcs11:token=%zz");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_URI);
+	tt_config(&env, &cfg, "a-label-that-is-longer-than-32-bytes");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_INVALID_ARG);
+	/* "pkcs11:" alone matches both tokens. */
+	tt_config(&env, &cfg, "pkcs11:");
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_TOKEN_AMBIGUOUS);
+}
+
+static void
+test_pin_sources(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok;
+	char loose[PATH_MAX + 16];
+	int p[2];
+
+	(void)state;
+	snprintf(loose, sizeof(loose), "%s/loose-pin", env.dir);
+	assert_int_equal(tt_write_file(loose, TT_PIN "\n", 0640), 0);
+	tt_config(&env, &cfg, "A");
+	cfg.pin_file = loose;
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_PIN_SOURCE);
+	assert_non_null(strstr(hsm_error_detail(), "chmod 600"));
+	assert_int_equal(chmod(loose, 0604), 0);
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_PIN_SOURCE);
+	snprintf(loose, sizeof(loose), "%s/absent-pin", env.dir);
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_PIN_SOURCE);
+	/* None of these reached the token. */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], TT_PIN "\n", 5), 5);
+	close(p[1]);
+	cfg.pin_source = HSM_PIN_FD;
+	cfg.pin_fd = p[0];
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	assert_int_equal(hsm_token_login_failures(tok), 0);
+	close(p[0]);
+	hsm_token_close(tok);
+}
+
+static void
+test_wrong_pin(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok, *tok2;
+	struct hsm_keygen spec = { HSM_KEY_ECDSA_P256, "targets", "g", 0 };
+	struct hsm_key *key;
+	char bad[PATH_MAX + 16], pin[16];
+	unsigned char sig[64];
+	size_t siglen;
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/bad-pin", env.dir);
+	assert_int_equal(tt_write_file(bad, "9999\n", 0600), 0);
+	tt_config(&env, &cfg, "A");
+	cfg.pin_file = bad;
+	assert_int_equal(hsm_token_open(&cfg, &tok), HSM_ERR_PIN_INCORRECT);
+	assert_non_null(strstr(hsm_error_detail(), "CKR_PIN_INCORRECT"));
+
+	/* Logged in now; a wrong PIN must still be reported as wrong. */
+	tt_config(&env, &cfg, "A");
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	assert_int_equal(hsm_token_login_failures(tok), 0);
+	assert_int_equal(hsm_key_generate(tok, &spec, &key), 0);
+	cfg.pin_file = bad;
+	assert_int_equal(hsm_token_open(&cfg, &tok2), HSM_ERR_PIN_INCORRECT);
+	memcpy(pin, "0000", 5);
+	assert_int_equal(hsm_token_login_pin(tok, pin, 4), HSM_ERR_PIN_INCORRECT);
+	assert_string_equal(pin, "");	/* wiped */
+	assert_int_equal(hsm_token_login_failures(tok), 2);
+	/* ... and the right one as right, without logging anyone out. */
+	memcpy(pin, TT_PIN, 5);
+	assert_int_equal(hsm_token_login_pin(tok, pin, 4), 0);
+	assert_int_equal(hsm_token_login_failures(tok), 0);
+	assert_int_equal(hsm_key_sign(key, (const unsigned char *)"m", 1, sig,
+	    sizeof(sig), &siglen), 0);
+	assert_int_equal(hsm_key_delete(key), 0);
+	hsm_key_free(key);
+	hsm_token_close(tok);
+}
+
+static void
+test_login_limit(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok;
+	char pin[16];
+
+	(void)state;
+	tt_config(&env, &cfg, "L");
+	cfg.pin_source = HSM_PIN_NONE;
+	cfg.max_login_failures = 2;
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	memcpy(pin, "1111", 5);
+	assert_int_equal(hsm_token_login_pin(tok, pin, 4), HSM_ERR_PIN_INCORRECT);
+	memcpy(pin, "2222", 5);
+	assert_int_equal(hsm_token_login_pin(tok, pin, 4), HSM_ERR_PIN_INCORRECT);
+	/* The limit holds even for the right PIN: the token is not asked. */
+	memcpy(pin, TT_PIN, 5);
+	assert_int_equal(hsm_token_login_pin(tok, pin, 4), HSM_ERR_LOGIN_LOCKED);
+	assert_int_equal(hsm_token_login_failures(tok), 2);
+	hsm_token_close(tok);
+}
+
+static int
+try_sign(struct hsm_key *key, const unsigned char *spki, size_t spkilen)
+{
+	unsigned char sig[64];
+	size_t siglen;
+	int r;
+
+	r = hsm_key_sign(key, (const unsigned char *)"payload", 7, sig,
+	    sizeof(sig), &siglen);
+	if (getenv("HSMDBG"))
+		printf("sign: %d %s\n", r, r ? hsm_error_detail() : "");
+	if (r == 0)
+		assert_true(tt_verify(HSM_KEY_ECDSA_P256, spki, spkilen,
+		    (const unsigned char *)"payload", 7, sig, siglen));
+	return r;
+}
+
+static void
+test_token_removed_and_restored(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok;
+	struct hsm_keygen spec = { HSM_KEY_ECDSA_P256, "targets", "g", 0 };
+	struct hsm_key *key, *k2;
+	const unsigned char *spki;
+	size_t spkilen;
+	char away[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(away, sizeof(away), "%s/tokens.away", env.dir);
+	tt_config(&env, &cfg, "A");
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	assert_int_equal(hsm_key_generate(tok, &spec, &key), 0);
+	assert_int_equal(hsm_key_public(key, &spki, &spkilen), 0);
+	assert_int_equal(try_sign(key, spki, spkilen), 0);
+
+	stderr_capture();
+	assert_int_equal(rename(env.tokens, away), 0);
+	assert_int_equal(try_sign(key, spki, spkilen), HSM_ERR_TOKEN_GONE);
+	assert_non_null(strstr(hsm_error_detail(), "token directory"));
+	/* Fail closed, every call, every operation. */
+	assert_int_equal(try_sign(key, spki, spkilen), HSM_ERR_TOKEN_GONE);
+	assert_int_equal(hsm_key_generate(tok, &spec, &k2), HSM_ERR_TOKEN_GONE);
+	usleep(300 * 1000);
+	assert_int_equal(try_sign(key, spki, spkilen), HSM_ERR_TOKEN_GONE);
+
+	/* Back again: the next call after the retry interval recovers. */
+	assert_int_equal(rename(away, env.tokens), 0);
+	usleep(300 * 1000);
+	assert_int_equal(try_sign(key, spki, spkilen), 0);
+	assert_int_equal(try_sign(key, spki, spkilen), 0);
+	assert_int_equal(hsm_key_find(tok, hsm_key_id(key), &k2), 0);
+	hsm_key_free(k2);
+	assert_int_equal(stderr_release(), 0);
+
+	assert_int_equal(hsm_key_delete(key), 0);
+	hsm_key_free(key);
+	hsm_token_close(tok);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_module_config),
+		cmocka_unit_test(test_bad_module),
+		cmocka_unit_test(test_missing_token),
+		cmocka_unit_test(test_pin_sources),
+		cmocka_unit_test(test_wrong_pin),
+		cmocka_unit_test(test_login_limit),
+		cmocka_unit_test(test_token_removed_and_restored),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

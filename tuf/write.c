@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Writers: the sign form of a model or parsed value, the file form, the envelope. */
+#include <string.h>
+
+#include "tuf_impl.h"
+
+#define PUTS(b, lit)	json_put_raw((b), (lit), sizeof(lit) - 1)
+
+/* Bytes that end a plain run in the sign form. */
+static const uint8_t sign_special[256] = { ['"'] = 1, ['\\'] = 1 };
+
+void
+tuf_put_sstr(struct json_buf *b, const char *s, size_t n)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i, start = 0;
+
+	json_buf_reserve(b, n + 2);
+	json_put_char(b, '"');
+	for (i = 0; i < n; i++) {
+		if (!sign_special[p[i]])
+			continue;
+		json_put_raw(b, p + start, i - start);
+		json_put_char(b, '\\');
+		json_put_char(b, (char)p[i]);
+		start = i + 1;
+	}
+	json_put_raw(b, p + start, n - start);
+	json_put_char(b, '"');
+}
+
+void
+tuf_put_value(struct json_buf *b, const struct json_value *v)
+{
+	const struct json_value	*c;
+	const char		*s, *key;
+	size_t			 n, i, kl;
+	int64_t			 iv;
+
+	switch (json_value_type(v)) {
+	case JSON_NULL:
+		PUTS(b, "null");
+		break;
+	case JSON_TRUE:
+		PUTS(b, "true");
+		break;
+	case JSON_FALSE:
+		PUTS(b, "false");
+		break;
+	case JSON_INT:
+		(void)json_value_int(v, &iv);
+		json_put_int(b, iv);
+		break;
+	case JSON_STRING:
+		s = json_value_str(v, &n);
+		tuf_put_sstr(b, s, n);
+		break;
+	case JSON_ARRAY:
+		json_put_char(b, '[');
+		n = json_value_count(v);
+		for (i = 0; i < n; i++) {
+			if (i)
+				json_put_char(b, ',');
+			tuf_put_value(b, json_array_at(v, i));
+		}
+		json_put_char(b, ']');
+		break;
+	case JSON_OBJECT:
+		json_put_char(b, '{');
+		n = json_value_count(v);
+		for (i = 0; i < n; i++) {
+			c = json_object_at(v, i, &key, &kl);
+			if (i)
+				json_put_char(b, ',');
+			tuf_put_sstr(b, key, kl);
+			json_put_char(b, ':');
+			tuf_put_value(b, c);
+		}
+		json_put_char(b, '}');
+		break;
+	}
+}
+
+/*
+ * Go's json.Marshal compacts a RawMessage with HTML escaping. In the sign
+ * form these bytes occur only inside strings (there is no whitespace and no
+ * structural use of them), so the transformation needs no JSON context.
+ */
+static const uint8_t file_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+	[0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+	[0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+	[0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0xe2] = 1,
+};
+
+int
+tuf_escape_file_form(const uint8_t *in, size_t n, struct json_buf *b)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t	 i, start = 0;
+	char	 esc[6];
+
+	json_buf_reserve(b, n);
+	for (i = 0; i < n; i++) {
+		uint8_t c = in[i];
+
+		if (!file_special[c])
+			continue;
+		if (c == 0xe2) {
+			if (i + 2 < n && in[i + 1] == 0x80 &&
+			    (in[i + 2] == 0xa8 || in[i + 2] == 0xa9)) {
+				json_put_raw(b, in + start, i - start);
+				json_put_raw(b, in[i + 2] == 0xa8 ? "\\u2028" :
+				    "\\u2029", 6);
+				i += 2;
+				start = i + 1;
+			}
+			continue;
+		}
+		json_put_raw(b, in + start, i - start);
+		start = i + 1;
+		if (c == '\n')
+			json_put_raw(b, "\\n", 2);
+		else if (c == '\r')
+			json_put_raw(b, "\\r", 2);
+		else if (c == '\t')
+			json_put_raw(b, "\\t", 2);
+		else {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hx[c >> 4];
+			esc[5] = hx[c & 15];
+			json_put_raw(b, esc, 6);
+		}
+	}
+	json_put_raw(b, in + start, n - start);
+	return b->err ? TUF_ERR_NOMEM : 0;
+}
+
+static void
+put_time(struct json_buf *b, const struct tuf_time *t)
+{
+	char	 tb[TUF_TIME_MAX];
+	size_t	 n = tuf_time_format(t, tb);
+
+	json_put_char(b, '"');
+	json_put_raw(b, tb, n);
+	json_put_char(b, '"');
+}
+
+static void
+put_b64str(struct json_buf *b, const uint8_t *p, size_t n)
+{
+	json_put_char(b, '"');
+	tuf_put_b64(b, p, n);
+	json_put_char(b, '"');
+}
+
+void
+tuf_put_filemeta(struct json_buf *b, const struct tuf_filemeta *fm)
+{
+	json_put_char(b, '{');
+	if (fm->custom != NULL) {
+		PUTS(b, "\"custom\":");
+		json_put_raw(b, fm->custom, fm->custom_len);
+		json_put_char(b, ',');
+	}
+	PUTS(b, "\"hashes\":{");
+	if (fm->has_sha256) {
+		PUTS(b, "\"sha256\":");
+		put_b64str(b, fm->sha256, 32);
+	}
+	if (fm->has_sha512) {
+		if (fm->has_sha256)
+			json_put_char(b, ',');
+		PUTS(b, "\"sha512\":");
+		put_b64str(b, fm->sha512, 64);
+	}
+	PUTS(b, "},\"length\":");
+	json_put_int(b, fm->length);
+	json_put_char(b, '}');
+}
+
+void
+tuf_put_keyset(struct json_buf *b, const struct tuf_keyset *ks)
+{
+	size_t i;
+
+	json_put_char(b, '{');
+	for (i = 0; i < ks->n; i++) {
+		const struct tuf_key *k = &ks->keys[i];
+
+		if (i)
+			json_put_char(b, ',');
+		tuf_put_sstr(b, k->id, strlen(k->id));
+		PUTS(b, ":{\"keytype\":");
+		tuf_put_sstr(b, k->type, strlen(k->type));
+		PUTS(b, ",\"keyval\":{\"private\":null,\"public\":");
+		put_b64str(b, k->pub, k->pub_len);
+		PUTS(b, "}}");
+	}
+	json_put_char(b, '}');
+}
+
+static void
+put_strlist(struct json_buf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	json_put_char(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			json_put_char(b, ',');
+		tuf_put_sstr(b, v[i], strlen(v[i]));
+	}
+	json_put_char(b, ']');
+}
+
+static void
+put_common_tail(struct json_buf *b, const struct tuf_meta *m)
+{
+	PUTS(b, ",\"version\":");
+	json_put_int(b, m->version);
+	json_put_char(b, '}');
+}
+
+static void
+put_root(struct json_buf *b, const struct tuf_meta *m)
+{
+	const struct tuf_root	*r = &m->root;
+	size_t			 i;
+
+	PUTS(b, "{\"_type\":\"Root\",\"consistent_snapshot\":");
+	if (r->consistent_snapshot)
+		PUTS(b, "true");
+	else
+		PUTS(b, "false");
+	PUTS(b, ",\"expires\":");
+	put_time(b, &m->expires);
+	PUTS(b, ",\"keys\":");
+	tuf_put_keyset(b, &r->keys);
+	PUTS(b, ",\"roles\":{");
+	for (i = 0; i < r->nroles; i++) {
+		if (i)
+			json_put_char(b, ',');
+		tuf_put_sstr(b, r->roles[i].name, strlen(r->roles[i].name));
+		PUTS(b, ":{\"keyids\":");
+		put_strlist(b, r->roles[i].keyids, r->roles[i].nkeyids);
+		PUTS(b, ",\"threshold\":");
+		json_put_int(b, r->roles[i].threshold);
+		json_put_char(b, '}');
+	}
+	json_put_char(b, '}');
+	put_common_tail(b, m);
+}
+
+static void
+put_targets(struct json_buf *b, const struct tuf_meta *m)
+{
+	const struct tuf_targets	*t = &m->targets;
+	struct tuf_filemeta		 fm;
+	const char			*name;
+	size_t				 i, nl;
+
+	/* Most of a big file is targets: size the buffer once. */
+	json_buf_reserve(b, t->pool_len + t->n * 200 + 512);
+	PUTS(b, "{\"_type\":\"Targets\",\"delegations\":{\"keys\":");
+	tuf_put_keyset(b, &t->dkeys);
+	PUTS(b, ",\"roles\":[");
+	for (i = 0; i < t->ndroles; i++) {
+		const struct tuf_role *d = &t->droles[i];
+
+		if (i)
+			json_put_char(b, ',');
+		PUTS(b, "{\"keyids\":");
+		put_strlist(b, d->keyids, d->nkeyids);
+		PUTS(b, ",\"name\":");
+		tuf_put_sstr(b, d->name, strlen(d->name));
+		if (d->has_paths) {
+			PUTS(b, ",\"paths\":");
+			put_strlist(b, d->paths, d->npaths);
+		}
+		PUTS(b, ",\"threshold\":");
+		json_put_int(b, d->threshold);
+		json_put_char(b, '}');
+	}
+	PUTS(b, "]},\"expires\":");
+	put_time(b, &m->expires);
+	PUTS(b, ",\"targets\":{");
+	for (i = 0; i < t->n; i++) {
+		if (i)
+			json_put_char(b, ',');
+		tuf_target_get(t, i, &name, &nl, &fm);
+		tuf_put_sstr(b, name, nl);
+		json_put_char(b, ':');
+		tuf_put_filemeta(b, &fm);
+	}
+	json_put_char(b, '}');
+	put_common_tail(b, m);
+}
+
+static void
+put_filemetas(struct json_buf *b, const struct tuf_meta *m, const char *type)
+{
+	size_t i;
+
+	PUTS(b, "{\"_type\":");
+	json_put_raw(b, type, strlen(type));
+	PUTS(b, ",\"expires\":");
+	put_time(b, &m->expires);
+	PUTS(b, ",\"meta\":{");
+	for (i = 0; i < m->nmeta; i++) {
+		if (i)
+			json_put_char(b, ',');
+		tuf_put_sstr(b, m->meta[i].name, strlen(m->meta[i].name));
+		json_put_char(b, ':');
+		tuf_put_filemeta(b, &m->meta[i].fm);
+	}
+	json_put_char(b, '}');
+	put_common_tail(b, m);
+}
+
+int
+tuf_meta_write_signed(const struct tuf_meta *m, struct json_buf *b)
+{
+	if (m == NULL || b == NULL)
+		return TUF_ERR_INVAL;
+	switch (m->type) {
+	case TUF_ROOT:
+		put_root(b, m);
+		break;
+	case TUF_TARGETS:
+		put_targets(b, m);
+		break;
+	case TUF_SNAPSHOT:
+		put_filemetas(b, m, "\"Snapshot\"");
+		break;
+	case TUF_TIMESTAMP:
+		put_filemetas(b, m, "\"Timestamp\"");
+		break;
+	default:
+		return TUF_ERR_INVAL;
+	}
+	return b->err ? TUF_ERR_NOMEM : 0;
+}
+
+int
+tuf_meta_write(const struct tuf_meta *m, struct json_buf *b)
+{
+	struct json_buf	 s, sigs;
+	size_t		 i;
+	int		 r;
+
+	if (m == NULL || b == NULL)
+		return TUF_ERR_INVAL;
+	json_buf_init(&s);
+	json_buf_init(&sigs);
+	if ((r = tuf_meta_write_signed(m, &s)) != 0)
+		goto out;
+	PUTS(b, "{\"signed\":");
+	if ((r = tuf_escape_file_form(s.data, s.len, b)) != 0)
+		goto out;
+	PUTS(&sigs, ",\"signatures\":[");
+	for (i = 0; i < m->nsigs; i++) {
+		const struct tuf_sig *g = &m->sigs[i];
+
+		if (i)
+			json_put_char(&sigs, ',');
+		PUTS(&sigs, "{\"keyid\":");
+		tuf_put_sstr(&sigs, g->keyid, strlen(g->keyid));
+		PUTS(&sigs, ",\"method\":");
+		tuf_put_sstr(&sigs, g->method, strlen(g->method));
+		PUTS(&sigs, ",\"sig\":");
+		put_b64str(&sigs, g->sig, g->sig_len);
+		json_put_char(&sigs, '}');
+	}
+	PUTS(&sigs, "]}");
+	if (sigs.err) {
+		r = TUF_ERR_NOMEM;
+		goto out;
+	}
+	r = tuf_escape_file_form(sigs.data, sigs.len, b);
+out:
+	json_buf_cleanup(&s);
+	json_buf_cleanup(&sigs);
+	return r;
+}

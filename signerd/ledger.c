@@ -568,7 +568,9 @@ int
 ledger_lookup(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res)
 {
-	int64_t id = 0;
+	uint8_t h[LEDGER_HASH_LEN];
+	int64_t id = 0, v = 0;
+	size_t i;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -584,6 +586,13 @@ ledger_lookup(struct ledger *l, const char *gun,
 				rc = LEDGER_ERR_NOTFOUND;
 			else
 				rc = files_read(l->rdb, id, res);
+		}
+		for (i = 0; rc == 0 && i < res->nfiles; i++) {
+			rc = last_locked(l->rdb, gun, res->files[i].role, &v, h,
+			    NULL);
+			if (rc == LEDGER_ERR_NOTFOUND)
+				rc = LEDGER_ERR_CORRUPT;	/* kept but never signed */
+			res->latest[i] = rc == 0 && v == res->files[i].version;
 		}
 		(void)exec_sql(l->rdb, "COMMIT");
 	}

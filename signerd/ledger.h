@@ -46,6 +46,8 @@ struct ledger_file {
 struct ledger_result {
 	size_t			nfiles;
 	struct ledger_file	files[LEDGER_MAX_FILES];
+	/* 1 if files[i] is still the last version signed for its role. */
+	int			latest[LEDGER_MAX_FILES];
 	/* Storage for the strings and bytes above, owned by the result. */
 	void			*store[2 * LEDGER_MAX_FILES];
 };
@@ -73,7 +75,11 @@ int ledger_last(struct ledger *l, const char *gun, const char *role,
 /*
  * The result committed earlier for the request with this fingerprint on
  * gun, if it is still kept (the latest request of at least one of its
- * roles). Free with ledger_result_cleanup. LEDGER_ERR_NOTFOUND otherwise.
+ * roles). A file that a later request has superseded (say the snapshot of
+ * a targets change, after a delegation change signed a newer snapshot) is
+ * still returned, with latest[i] 0: the op decides whether the retry can
+ * be answered. Free with ledger_result_cleanup. LEDGER_ERR_NOTFOUND
+ * otherwise.
  */
 int ledger_lookup(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res);

@@ -266,12 +266,18 @@ test_prune(void **state)
 	assert_int_equal(ledger_commit(l, "g/p", b, f, 2, msg, sizeof(msg)), 0);
 	assert_int_equal(ledger_lookup(l, "g/p", a, &res), LEDGER_ERR_NOTFOUND);
 	assert_int_equal(ledger_lookup(l, "g/p", b, &res), 0);
+	assert_int_equal(res.latest[0], 1);
+	assert_int_equal(res.latest[1], 1);
 	ledger_result_cleanup(&res);
 	/* C moves snapshot on; B's targets v2 is still the latest, so B stays. */
 	file_make(&f[0], b1, sizeof(b1), "targets/releases", 1, "C");
 	file_make(&f[1], b2, sizeof(b2), "snapshot", 3, "C");
 	assert_int_equal(ledger_commit(l, "g/p", c, f, 2, msg, sizeof(msg)), 0);
 	assert_int_equal(ledger_lookup(l, "g/p", b, &res), 0);
+	/* ...but its snapshot is no longer the latest, and the op is told. */
+	assert_string_equal(res.files[1].role, "snapshot");
+	assert_int_equal(res.latest[0], 1);
+	assert_int_equal(res.latest[1], 0);
 	ledger_result_cleanup(&res);
 	assert_int_equal(ledger_lookup(l, "g/p", c, &res), 0);
 	ledger_result_cleanup(&res);

@@ -593,6 +593,21 @@ config_policy_take(struct config *cfg)
 }
 
 int
+config_policy_reload(const char *path, struct policy **out,
+    struct config_error *err)
+{
+	struct config *cfg = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_load(path, &cfg, err)) != 0)
+		return rc;
+	*out = config_policy_take(cfg);
+	config_free(cfg);
+	return 0;
+}
+
+int
 config_expiry_days(const struct config *cfg, const char *role)
 {
 	if (strcmp(role, "root") == 0)

@@ -112,9 +112,8 @@ strlist(struct pctx *p, const struct json_value *arr, const char *where,
 	*nout = n;
 	return 0;
 fail:
-	while (i > 0)
-		free(v[--i]);
-	free(v[0]);
+	for (i = 0; i < n; i++)
+		free(v[i]);	/* calloc'd: unset entries are NULL */
 	free(v);
 	return r;
 }

@@ -344,6 +344,7 @@ static const struct bad bads[] = {
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\"]", "1")), 0 },
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"abc\"]", "1")), TUF_ERR_ROLE },
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\"]", "0")), TUF_ERR_ROLE },
+	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\",7]", "1")), TUF_ERR_FIELD_TYPE },
 	{ "targets", TG(OKKEY, DROLE("targets/Releases", "[\"" ID_ED25519 "\"]", "1")), TUF_ERR_DELEGATION },
 	{ "targets", TG(OKKEY, DROLE("targets/a/b", "[\"" ID_ED25519 "\"]", "1")), TUF_ERR_DELEGATION },
 	{ "targets/a", TG(OKKEY, DROLE("targets/a/b", "[\"" ID_ED25519 "\"]", "1")), 0 },

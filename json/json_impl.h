@@ -51,7 +51,11 @@ struct json_chunk {
 struct json_doc {
 	struct json_chunk	*chunks;
 	struct json_value	 root;
+	unsigned		 flags;		/* JSON_LIMIT_* of the parse */
 };
+
+/* Wipes every block's used bytes and the root; json_doc_free with JSON_LIMIT_WIPE. */
+void json_doc_wipe(struct json_doc *doc);
 
 #define JSON_CHUNK_HDR \
 	((sizeof(struct json_chunk) + _Alignof(max_align_t) - 1) & \

@@ -45,6 +45,7 @@ struct parser {
 
 	size_t			 nvalues, max_values;
 	unsigned		 max_depth;
+	int			 wipe;		/* JSON_LIMIT_WIPE */
 	struct json_error	*err;
 };
 
@@ -247,8 +248,12 @@ node_alloc(struct parser *ps, size_t n)
 	return p;
 }
 
+/*
+ * Grows a scratch stack. With wipe set the old block is copied and wiped
+ * rather than realloc'd, which could leave a copy of secrets behind.
+ */
 static int
-grow(void **p, size_t *cap, size_t elem, size_t need)
+grow(void **p, size_t *cap, size_t elem, size_t need, int wipe)
 {
 	size_t	 ncap = *cap ? *cap : 64;
 	void	*np;
@@ -258,11 +263,31 @@ grow(void **p, size_t *cap, size_t elem, size_t need)
 			return -1;
 		ncap *= 2;
 	}
-	if (ncap > SIZE_MAX / elem || (np = realloc(*p, ncap * elem)) == NULL)
+	if (ncap > SIZE_MAX / elem)
 		return -1;
+	if (!wipe) {
+		if ((np = realloc(*p, ncap * elem)) == NULL)
+			return -1;
+	} else {
+		if ((np = malloc(ncap * elem)) == NULL)
+			return -1;
+		if (*p != NULL) {
+			memcpy(np, *p, *cap * elem);
+			explicit_bzero(*p, *cap * elem);
+			free(*p);
+		}
+	}
 	*p = np;
 	*cap = ncap;
 	return 0;
+}
+
+static void
+scratch_free(void *p, size_t bytes, int wipe)
+{
+	if (p != NULL && wipe)
+		explicit_bzero(p, bytes);
+	free(p);
 }
 
 static inline size_t
@@ -633,7 +658,7 @@ value:
 			    "nesting deeper than %u at byte %zu", ps->max_depth,
 			    ps->pos);
 		if (ps->depth == ps->fcap && grow((void **)&ps->frames,
-		    &ps->fcap, sizeof(*ps->frames), ps->depth + 1) != 0)
+		    &ps->fcap, sizeof(*ps->frames), ps->depth + 1, 0) != 0)
 			return nomem(ps);
 		f = &ps->frames[ps->depth++];
 		f->start = ps->pos;
@@ -690,7 +715,7 @@ have:
 	f = &ps->frames[ps->depth - 1];
 	if (f->type == JSON_ARRAY) {
 		if (ps->vtop == ps->vcap && grow((void **)&ps->vstack,
-		    &ps->vcap, sizeof(*ps->vstack), ps->vtop + 1) != 0)
+		    &ps->vcap, sizeof(*ps->vstack), ps->vtop + 1, ps->wipe) != 0)
 			return nomem(ps);
 		ps->vstack[ps->vtop++] = v;
 	} else
@@ -710,7 +735,7 @@ key:
 	if (ps->pos >= len || b[ps->pos] != '"')
 		return fail_syntax(ps, "a string key");
 	if (ps->mtop == ps->mcap && grow((void **)&ps->mstack, &ps->mcap,
-	    sizeof(*ps->mstack), ps->mtop + 1) != 0)
+	    sizeof(*ps->mstack), ps->mtop + 1, ps->wipe) != 0)
 		return nomem(ps);
 	m = &ps->mstack[ps->mtop++];
 	m->keyoff = (uint32_t)ps->pos;
@@ -776,6 +801,7 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 			ps.max_depth = lim->max_depth;
 		if (lim->max_values != 0)
 			ps.max_values = lim->max_values;
+		ps.wipe = (lim->flags & JSON_LIMIT_WIPE) != 0;
 	}
 	/* Spans are 32-bit: past 4 GiB no caller cap applies. */
 	if (max_bytes > JSON_MAX_BYTES_LIMIT)
@@ -786,6 +812,7 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 		    max_bytes);
 	if ((ps.doc = calloc(1, sizeof(*ps.doc))) == NULL)
 		return nomem(&ps);
+	ps.doc->flags = ps.wipe ? JSON_LIMIT_WIPE : 0;
 	/*
 	 * A decoded string plus its NUL never outgrows its quoted form, so one
 	 * block of len bytes holds them all; pages never written cost nothing.
@@ -797,16 +824,18 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 	ps.spool = chunk_data(pool);
 	ps.next_chunk = len < JSON_NODE_CHUNK_MIN ? JSON_NODE_CHUNK_MIN :
 	    len > JSON_NODE_CHUNK_MAX ? JSON_NODE_CHUNK_MAX : (len + 7) & ~(size_t)7;
-	if ((r = parse(&ps)) != 0)
+	r = parse(&ps);
+	/* After a failure a string may be half-decoded past sused. */
+	pool->used = r == 0 ? ps.sused : pool->cap;
+	if (r != 0)
 		goto out;
-	pool->used = ps.sused;
 	*out = ps.doc;
 	ps.doc = NULL;	/* transferred */
 	r = 0;
 out:
 	json_doc_free(ps.doc);
-	free(ps.vstack);
-	free(ps.mstack);
+	scratch_free(ps.vstack, ps.vcap * sizeof(*ps.vstack), ps.wipe);
+	scratch_free(ps.mstack, ps.mcap * sizeof(*ps.mstack), ps.wipe);
 	free(ps.frames);
 	return r;
 }

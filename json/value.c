@@ -8,12 +8,24 @@
 #include "json_impl.h"
 
 void
+json_doc_wipe(struct json_doc *doc)
+{
+	struct json_chunk *c;
+
+	for (c = doc->chunks; c != NULL; c = c->next)
+		explicit_bzero((char *)c + JSON_CHUNK_HDR, c->used);
+	explicit_bzero(&doc->root, sizeof(doc->root));
+}
+
+void
 json_doc_free(struct json_doc *doc)
 {
 	struct json_chunk *c, *next;
 
 	if (doc == NULL)
 		return;
+	if (doc->flags & JSON_LIMIT_WIPE)
+		json_doc_wipe(doc);
 	for (c = doc->chunks; c != NULL; c = next) {
 		next = c->next;
 		if (c->maplen != 0)

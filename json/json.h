@@ -13,9 +13,10 @@
  * lives in one arena owned by the document, freed at once.
  *
  * Writer: a growable byte buffer with a sticky error, so a sequence of puts
- * is checked once at the end. json_put_str applies Notary's escaping; the
- * caller emits object keys in byte order (json_write_canonical does that for
- * a parsed tree).
+ * is checked once at the end. json_put_str applies Notary's escaping: the
+ * file form by default, the form Notary signs with JSON_BUF_SIGNING_FORM
+ * (docs/json.md has both and the evidence); the caller emits object keys in
+ * byte order (json_write_canonical does that for a parsed tree).
  */
 #ifndef SIGNERD_JSON_H
 #define SIGNERD_JSON_H
@@ -96,6 +97,11 @@ const struct json_value *json_doc_root(const struct json_doc *doc);
 enum json_type json_value_type(const struct json_value *v);
 /* Byte span of v in the parsed input, so callers can hash exactly what came in. */
 void json_value_span(const struct json_value *v, size_t *offset, size_t *len);
+/*
+ * 0, or JSON_ERR_TYPE (v is another type), JSON_ERR_MISSING (v is NULL, as
+ * json_object_get returns for an absent key), JSON_ERR_INVAL (out is NULL).
+ * *out is cleared on failure.
+ */
 int json_value_int(const struct json_value *v, int64_t *out);
 int json_value_bool(const struct json_value *v, int *out);
 /* Decoded string: NUL-terminated, may contain NUL bytes; *len excludes the terminator. */
@@ -132,7 +138,8 @@ struct json_buf {
 #define JSON_BUF_SIGNING_FORM	0x1
 
 void json_buf_init(struct json_buf *b);
-/* Frees the storage after wiping it (buffers may have held secrets). */
+/* Frees the storage after wiping it (buffers may have held secrets); b is
+ * left as json_buf_init leaves it, flags cleared. */
 void json_buf_cleanup(struct json_buf *b);
 /* Hands the bytes to the caller (free with free()); the buffer is left empty. */
 int json_buf_detach(struct json_buf *b, uint8_t **data, size_t *len);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "json_impl.h"
 
@@ -14,8 +13,6 @@
 #define JSON_DEFAULT_MAX_DEPTH	64u
 #define JSON_NODE_CHUNK_MIN	((size_t)4096)
 #define JSON_NODE_CHUNK_MAX	((size_t)16 << 20)
-#define JSON_HUGE		((size_t)2 << 20)
-#define JSON_MAP_MIN		((size_t)4 << 20)
 
 /* An open container: where its span starts and where its children begin on the scratch stack. */
 struct frame {
@@ -161,64 +158,6 @@ fail_syntax(struct parser *ps, const char *expected)
 	    byte_name(tmp, sizeof(tmp), ps->buf[ps->pos]), ps->pos, expected);
 }
 
-/*
- * Big blocks come straight from mmap, aligned to 2 MiB and marked for
- * transparent huge pages where the kernel offers them: first touches of a
- * large document's tree are otherwise one page fault per 4 KiB, which costs
- * more than the parsing itself. Unmapped at once when the document is freed.
- */
-static struct json_chunk *
-chunk_map(size_t total)
-{
-	size_t	 maplen, head;
-	uint8_t	*raw, *p;
-
-	if (total > SIZE_MAX - 2 * JSON_HUGE)
-		return NULL;
-	maplen = (total + JSON_HUGE - 1) & ~(JSON_HUGE - 1);
-	raw = mmap(NULL, maplen + JSON_HUGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	head = (JSON_HUGE - ((uintptr_t)raw & (JSON_HUGE - 1))) & (JSON_HUGE - 1);
-	p = raw + head;
-	if (head > 0)
-		munmap(raw, head);
-	if (JSON_HUGE - head > 0)
-		munmap(p + maplen, JSON_HUGE - head);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, maplen, MADV_HUGEPAGE);	/* a hint; failure is harmless */
-#endif
-	((struct json_chunk *)(void *)p)->maplen = maplen;
-	return (struct json_chunk *)(void *)p;
-}
-
-static struct json_chunk *
-chunk_new(struct json_doc *doc, size_t cap)
-{
-	struct json_chunk *c;
-
-	if (cap > SIZE_MAX - JSON_CHUNK_HDR)
-		return NULL;
-	if (JSON_CHUNK_HDR + cap >= JSON_MAP_MIN)
-		c = chunk_map(JSON_CHUNK_HDR + cap);
-	else if ((c = malloc(JSON_CHUNK_HDR + cap)) != NULL)
-		c->maplen = 0;
-	if (c == NULL)
-		return NULL;
-	c->next = doc->chunks;
-	c->cap = cap;
-	c->used = 0;
-	doc->chunks = c;
-	return c;
-}
-
-static inline void *
-chunk_data(struct json_chunk *c)
-{
-	return (char *)c + JSON_CHUNK_HDR;
-}
-
 /* Room for n bytes of nodes (a multiple of 8): the current chunk or a fresh one. */
 static void *
 node_alloc(struct parser *ps, size_t n)
@@ -233,17 +172,17 @@ node_alloc(struct parser *ps, size_t n)
 			ps->next_chunk = cap * 2;
 		if (cap < n)
 			cap = n;
-		if ((c = chunk_new(ps->doc, cap)) == NULL)
+		if ((c = json_chunk_new(ps->doc, cap)) == NULL)
 			return NULL;
 		/* Keep filling whichever chunk has more room left. */
 		if (ps->nodes == NULL || cap - n > ps->nodes->cap - ps->nodes->used)
 			ps->nodes = c;
 		else {
 			c->used = n;
-			return chunk_data(c);
+			return json_chunk_data(c);
 		}
 	}
-	p = (char *)chunk_data(c) + c->used;
+	p = (char *)json_chunk_data(c) + c->used;
 	c->used += n;
 	return p;
 }
@@ -817,11 +756,11 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 	 * A decoded string plus its NUL never outgrows its quoted form, so one
 	 * block of len bytes holds them all; pages never written cost nothing.
 	 */
-	if ((pool = chunk_new(ps.doc, len > 0 ? len : 1)) == NULL) {
+	if ((pool = json_chunk_new(ps.doc, len > 0 ? len : 1)) == NULL) {
 		r = nomem(&ps);
 		goto out;
 	}
-	ps.spool = chunk_data(pool);
+	ps.spool = json_chunk_data(pool);
 	ps.next_chunk = len < JSON_NODE_CHUNK_MIN ? JSON_NODE_CHUNK_MIN :
 	    len > JSON_NODE_CHUNK_MAX ? JSON_NODE_CHUNK_MAX : (len + 7) & ~(size_t)7;
 	r = parse(&ps);

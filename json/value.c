@@ -3,38 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "json_impl.h"
-
-void
-json_doc_wipe(struct json_doc *doc)
-{
-	struct json_chunk *c;
-
-	for (c = doc->chunks; c != NULL; c = c->next)
-		explicit_bzero((char *)c + JSON_CHUNK_HDR, c->used);
-	explicit_bzero(&doc->root, sizeof(doc->root));
-}
-
-void
-json_doc_free(struct json_doc *doc)
-{
-	struct json_chunk *c, *next;
-
-	if (doc == NULL)
-		return;
-	if (doc->flags & JSON_LIMIT_WIPE)
-		json_doc_wipe(doc);
-	for (c = doc->chunks; c != NULL; c = next) {
-		next = c->next;
-		if (c->maplen != 0)
-			munmap(c, c->maplen);
-		else
-			free(c);
-	}
-	free(doc);
-}
 
 const struct json_value *
 json_doc_root(const struct json_doc *doc)

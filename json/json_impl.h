@@ -51,11 +51,24 @@ struct json_chunk {
 struct json_doc {
 	struct json_chunk	*chunks;
 	struct json_value	 root;
+	unsigned		 flags;		/* JSON_LIMIT_* of the parse */
 };
 
 #define JSON_CHUNK_HDR \
 	((sizeof(struct json_chunk) + _Alignof(max_align_t) - 1) & \
 	~(_Alignof(max_align_t) - 1))
+
+/* A new block of cap bytes chained to doc; NULL when out of memory. */
+struct json_chunk *json_chunk_new(struct json_doc *doc, size_t cap);
+
+static inline void *
+json_chunk_data(struct json_chunk *c)
+{
+	return (char *)c + JSON_CHUNK_HDR;
+}
+
+/* Wipes every block's used bytes and the root; json_doc_free with JSON_LIMIT_WIPE. */
+void json_doc_wipe(struct json_doc *doc);
 
 /*
  * Length of the valid UTF-8 sequence starting at p (p[0] >= 0x80), n bytes

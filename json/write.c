@@ -83,7 +83,8 @@ json_buf_detach(struct json_buf *b, uint8_t **data, size_t *len)
 		return JSON_ERR_NOMEM;
 	*data = b->data;
 	*len = b->len;
-	memset(b, 0, sizeof(*b));	/* transferred */
+	b->data = NULL;		/* transferred */
+	b->len = b->cap = 0;
 	return 0;
 }
 
@@ -289,7 +290,8 @@ json_put_str(struct json_buf *b, const char *s, size_t n)
 		b->err = JSON_ERR_INVAL;
 		return;
 	}
-	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0, JSON_FORM_FILE);
+	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
 }
 
 void
@@ -357,7 +359,8 @@ struct wframe {
 void
 json_write_canonical(struct json_buf *b, const struct json_value *v)
 {
-	json_write_canonical_form(b, v, JSON_FORM_FILE);
+	json_write_canonical_form(b, v,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
 }
 
 void

@@ -83,7 +83,7 @@ hsm_kek_import(struct hsm_token *tok, const char *name, unsigned char *kek,
 	rv = tok->mod->f->C_CreateObject(s, t, 13, &h);
 	explicit_bzero(kek, keklen);
 	if (rv != CKR_OK)
-		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "importing KEK '%s'", name);
+		r = hsm_token_rv_err(tok, rv, "importing a KEK");
 	else
 		r = hsm_key_load(tok, s, CKO_SECRET_KEY, id, sizeof(id), out);
 	hsm_session_put(tok, s, r == HSM_ERR_TOKEN_GONE);
@@ -174,8 +174,7 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 		    &wlen);
 	hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));
 	if (rv != CKR_OK) {
-		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "wrapping key %s",
-		    key->idhex);
+		r = hsm_token_rv_err(tok, rv, "wrapping a key");
 		goto leave;
 	}
 	labellen = strlen(key->label);

@@ -85,6 +85,14 @@ int hsm_token_login(struct hsm_token *tok);
 /* The same with a PIN the caller already holds; pin is wiped before return. */
 int hsm_token_login_pin(struct hsm_token *tok, char *pin, size_t pinlen);
 
+/*
+ * Log the token out now (a ceremony's end). PKCS#11 logins belong to the
+ * process: every handle on this token loses the login, and none logs in
+ * again by itself (not even from a PIN file) until hsm_token_login. Closing
+ * the last handle on a token in the process also logs it out.
+ */
+int hsm_token_logout(struct hsm_token *tok);
+
 /* Failed logins counted for this token so far. */
 unsigned int hsm_token_login_failures(const struct hsm_token *tok);
 

@@ -59,6 +59,9 @@ hsm_key_sign(struct hsm_key *key, const unsigned char *msg, size_t msglen,
 		if ((r = hsm_key_refresh(key)) != 0 ||
 		    (r = hsm_session_get(tok, &s)) != 0) {
 			hsm_token_leave(tok);
+			/* A lost login may come back from a PIN file. */
+			if (r == HSM_ERR_LOGIN_REQUIRED && attempt == 0)
+				continue;
 			return r;
 		}
 		sl = sigsize;

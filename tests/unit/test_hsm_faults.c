@@ -305,6 +305,50 @@ test_login_limit(void **state)
 	hsm_token_close(tok);
 }
 
+static void
+test_logout(void **state)
+{
+	struct hsm_config cfg;
+	struct hsm_token *tok, *tok2;
+	struct hsm_keygen spec = { HSM_KEY_ECDSA_P256, "root", "g", 0 };
+	struct hsm_key *key;
+	unsigned char sig[64];
+	size_t siglen;
+	char pin[8];
+	int r;
+
+	(void)state;
+	tt_config(&env, &cfg, "A");
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	assert_int_equal(hsm_token_open(&cfg, &tok2), 0);
+	assert_int_equal(hsm_key_generate(tok, &spec, &key), 0);
+	assert_int_equal(hsm_token_logout(tok2), 0);
+	/* Every handle lost the login, and a PIN file does not bring it back. */
+	assert_int_equal(hsm_key_sign(key, (const unsigned char *)"m", 1, sig,
+	    sizeof(sig), &siglen), HSM_ERR_LOGIN_REQUIRED);
+	assert_int_equal(hsm_key_sign(key, (const unsigned char *)"m", 1, sig,
+	    sizeof(sig), &siglen), HSM_ERR_LOGIN_REQUIRED);
+	/* After a logout the PIN is checked by the token again. */
+	memcpy(pin, "0000", 5);
+	assert_int_equal(hsm_token_login_pin(tok2, pin, 4), HSM_ERR_PIN_INCORRECT);
+	assert_int_equal(hsm_token_login(tok2), 0);
+	assert_int_equal(hsm_key_sign(key, (const unsigned char *)"m", 1, sig,
+	    sizeof(sig), &siglen), 0);
+	assert_int_equal(hsm_key_delete(key), 0);
+	hsm_key_free(key);
+	/* Closing the last handle logs out: a new handle without a PIN
+	 * cannot use private keys. */
+	hsm_token_close(tok2);
+	hsm_token_close(tok);
+	cfg.pin_source = HSM_PIN_NONE;
+	assert_int_equal(hsm_token_open(&cfg, &tok), 0);
+	r = hsm_key_generate(tok, &spec, &key);
+	if (r != HSM_ERR_LOGIN_REQUIRED)
+		printf("%d %s\n", r, hsm_error_detail());
+	assert_int_equal(r, HSM_ERR_LOGIN_REQUIRED);
+	hsm_token_close(tok);
+}
+
 static int
 try_sign(struct hsm_key *key, const unsigned char *spki, size_t spkilen)
 {
@@ -395,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_pin_prompt),
 		cmocka_unit_test(test_wrong_pin),
 		cmocka_unit_test(test_login_limit),
+		cmocka_unit_test(test_logout),
 		cmocka_unit_test(test_token_removed_and_restored),
 	};
 

@@ -141,6 +141,7 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 	unsigned char *w = NULL, *b = NULL, *p;
 	size_t spkilen, labellen, n;
 	struct hsm_token *tok;
+	CK_OBJECT_HANDLE hkek, hkey;
 	CK_SESSION_HANDLE s;
 	CK_ULONG wlen = 0;
 	CK_RV rv;
@@ -166,12 +167,13 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 	if ((r = hsm_key_refresh(kek)) != 0 || (r = hsm_key_refresh(key)) != 0
 	    || (r = hsm_session_get(tok, &s)) != 0)
 		goto leave;
-	rv = tok->mod->f->C_WrapKey(s, &mech, kek->obj, key->obj, NULL, &wlen);
+	hkek = atomic_load(&kek->obj);
+	hkey = atomic_load(&key->obj);
+	rv = tok->mod->f->C_WrapKey(s, &mech, hkek, hkey, NULL, &wlen);
 	if (rv == CKR_OK && (w = malloc(wlen)) == NULL)
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK)
-		rv = tok->mod->f->C_WrapKey(s, &mech, kek->obj, key->obj, w,
-		    &wlen);
+		rv = tok->mod->f->C_WrapKey(s, &mech, hkek, hkey, w, &wlen);
 	hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));
 	if (rv != CKR_OK) {
 		r = hsm_token_rv_err(tok, rv, "wrapping a key");
@@ -376,8 +378,8 @@ hsm_key_unwrap(struct hsm_key *kek, const unsigned char *blob,
 	if ((r = hsm_key_refresh(kek)) != 0 ||
 	    (r = hsm_session_get(tok, &s)) != 0)
 		goto leave;
-	rv = tok->mod->f->C_UnwrapKey(s, &mech, kek->obj, (CK_BYTE_PTR)w,
-	    wlen, t, 9, &hpriv);
+	rv = tok->mod->f->C_UnwrapKey(s, &mech, atomic_load(&kek->obj),
+	    (CK_BYTE_PTR)w, wlen, t, 9, &hpriv);
 	if (rv != CKR_OK) {
 		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "unwrapping onto token "
 		    "'%s': is it the KEK the blob was wrapped under?",

@@ -81,7 +81,7 @@ struct hsm_key {
 	char idhex[HSM_KEY_ID_HEX_LEN + 1];
 	char label[HSM_LABEL_MAX + 1];
 	pthread_mutex_t mu;	/* handle refresh and public key cache */
-	CK_OBJECT_HANDLE obj;
+	_Atomic(CK_OBJECT_HANDLE) obj;	/* replaced while others sign */
 	atomic_uint gen;	/* token gen obj was found in */
 	int sign_ok;		/* attributes allow signing */
 	int backup;		/* label marks a backup key */

@@ -339,7 +339,7 @@ key_fill(struct hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	struct hsm_token *tok = key->tok;
 	int sens, extr, r;
 
-	key->obj = o;
+	atomic_store(&key->obj, o);
 	label_read(tok, s, o, key->label, sizeof(key->label));
 	if (key->cls == CKO_SECRET_KEY)
 		return 0;

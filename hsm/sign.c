@@ -65,7 +65,7 @@ hsm_key_sign(struct hsm_key *key, const unsigned char *msg, size_t msglen,
 			return r;
 		}
 		sl = sigsize;
-		rv = f->C_SignInit(s, &mech, key->obj);
+		rv = f->C_SignInit(s, &mech, atomic_load(&key->obj));
 		if (rv == CKR_OK)
 			rv = f->C_Sign(s, (CK_BYTE_PTR)data, datalen, sig, &sl);
 		hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));

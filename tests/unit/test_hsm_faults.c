@@ -470,7 +470,7 @@ stress_run(void *arg)
 	return NULL;
 }
 
-/* Whether every signer has signed in phase ph; racy reads are fine here. */
+/* Whether every signer has signed in phase ph (relaxed atomic reads). */
 static int
 stress_seen(struct stresser *st, int ph)
 {

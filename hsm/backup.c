@@ -249,11 +249,32 @@ pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
 	BIGNUM *n = NULL, *e = NULL;
 	EVP_PKEY *pk;
 	size_t raw;
+	char group[32];
 	int r = HSM_ERR_BAD_BACKUP, nl, el;
 	CK_RV rv;
 
-	if ((pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL)
+	/* The blob is untrusted: the SPKI must be exactly the key it claims. */
+	if ((pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||
+	    p != spki + spkilen)
 		goto out;
+	switch (type) {
+	case HSM_KEY_ECDSA_P256:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
+		    !EVP_PKEY_get_group_name(pk, group, sizeof(group), NULL) ||
+		    strcmp(group, "prime256v1") != 0 || spkilen != 91)
+			goto out;
+		break;
+	case HSM_KEY_ED25519:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_ED25519 ||
+		    spkilen != 44)
+			goto out;
+		break;
+	case HSM_KEY_RSA3072:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
+		    EVP_PKEY_get_bits(pk) > 8 * HSM_SIG_MAX)
+			goto out;
+		break;
+	}
 	t[nt++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
@@ -283,6 +304,7 @@ pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
 		kt = CKK_RSA;
 		if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
 		    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) ||
+		    BN_num_bytes(n) > (int)sizeof(nbuf) ||
 		    (nl = BN_bn2binpad(n, nbuf, BN_num_bytes(n))) <= 0 ||
 		    BN_num_bytes(e) > (int)sizeof(ebuf) ||
 		    (el = BN_bn2bin(e, ebuf)) <= 0)

@@ -435,6 +435,12 @@ test_backup_wrap_unwrap(void **state)
 	assert_int_equal(hsm_key_list(tokB, &ki, &n), 0);
 	assert_int_equal(n, 0);
 	free(ki);
+	for (i = 1; i < 10; i++) {	/* another key type than the SPKI's */
+		blob[8] = (unsigned char)i;
+		assert_int_equal(hsm_key_unwrap(kekB, blob, bloblen, &restored),
+		    HSM_ERR_BAD_BACKUP);
+	}
+	blob[8] = HSM_KEY_ECDSA_P256;
 	blob[20] ^= 1;	/* inside the key ID */
 	assert_int_equal(hsm_key_unwrap(kekB, blob, bloblen, &restored),
 	    HSM_ERR_BAD_BACKUP);

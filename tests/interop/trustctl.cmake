@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
+# trustctl against the real notary-server, notary client and docker CLI.
+if(TARGET trustctl)
+  signerd_script_test(interop_trustctl interop interop/trustctl.sh
+    $<TARGET_FILE:trustctl>)
+  set_tests_properties(interop_trustctl PROPERTIES TIMEOUT 180)
+endif()

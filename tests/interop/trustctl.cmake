@@ -5,3 +5,9 @@ if(TARGET trustctl)
     $<TARGET_FILE:trustctl>)
   set_tests_properties(interop_trustctl PROPERTIES TIMEOUT 180)
 endif()
+if(TARGET trustctl AND TARGET signerd)
+  signerd_script_test(interop_trustctl_signerd interop
+    interop/trustctl-signerd.sh $<TARGET_FILE:trustctl> $<TARGET_FILE:signerd>)
+  set_tests_properties(interop_trustctl_signerd PROPERTIES TIMEOUT 240
+    SKIP_RETURN_CODE 77)
+endif()

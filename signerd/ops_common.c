@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ops_common: what every signing op shares: fingerprint, trust checks, signing, commit. */
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "audit.h"
+#include "keys.h"
+#include "ledger.h"
+#include "ops.h"
+#include "policy.h"
+
+void
+op_log(const struct signerd *sd, int prio, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (sd->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd->log(sd->log_ctx, prio, buf);
+}
+
+int
+op_audit_event(const struct op_call *c, const char *gun, const char *role,
+    const char *key_id, const char *outcome, const char *detail)
+{
+	struct audit_record rec;
+
+	if (c->sd->audit == NULL)
+		return 0;
+	memset(&rec, 0, sizeof(rec));
+	rec.uid = c->speer->uid;
+	rec.gid = c->speer->gid;
+	rec.pid = c->speer->pid;
+	rec.op = c->req->op;
+	rec.gun = gun;
+	rec.role = role;
+	rec.key_id = key_id;
+	rec.outcome = outcome;
+	rec.detail = detail;
+	return audit_append(c->sd->audit, &rec);
+}
+
+int
+op_allow(const struct op_call *c, const char *gun, const char *role,
+    struct proto_error *err)
+{
+	char why[PROTO_MESSAGE_MAX];
+
+	if (c->sd->policy == NULL)
+		return 0;
+	if (policy_store_check(c->sd->policy, c->peer, c->req->op, gun, role,
+	    why, sizeof(why)) == 0)
+		return 0;
+	proto_error_set(err, PROTO_CODE_DENIED, "%s", why);
+	(void)op_audit_event(c, gun, role, NULL, "denied", why);
+	return -1;
+}
+
+int
+op_fingerprint(const struct proto_req *req, uint8_t fp[32])
+{
+	EVP_MD_CTX *md;
+	struct json_buf b;
+	const struct json_value *v, *bv;
+	const char *key, *bkey, *s;
+	size_t i, j, klen, bklen, slen, n;
+	uint8_t h[32];
+	int r = -1;
+
+	json_buf_init(&b);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	EVP_DigestUpdate(md, req->op, strlen(req->op) + 1);
+	n = json_value_count(req->root);
+	for (i = 0; i < n; i++) {
+		v = json_object_at(req->root, i, &key, &klen);
+		if ((klen == 1 && key[0] == 'v') || (klen == 2 &&
+		    memcmp(key, "id", 2) == 0))
+			continue;
+		EVP_DigestUpdate(md, key, klen);
+		EVP_DigestUpdate(md, "", 1);
+		if (klen == 4 && memcmp(key, "base", 4) == 0 &&
+		    json_value_type(v) == JSON_OBJECT) {
+			/* Hash the files, not a re-encoding of megabytes. */
+			for (j = 0; j < json_value_count(v); j++) {
+				bv = json_object_at(v, j, &bkey, &bklen);
+				EVP_DigestUpdate(md, bkey, bklen);
+				EVP_DigestUpdate(md, "", 1);
+				s = json_value_str(bv, &slen);
+				if (s == NULL)
+					s = "", slen = 0;
+				SHA256((const uint8_t *)s, slen, h);
+				EVP_DigestUpdate(md, h, sizeof(h));
+			}
+			continue;
+		}
+		b.len = 0;
+		json_write_canonical(&b, v);
+		if (b.err != 0)
+			goto out;
+		EVP_DigestUpdate(md, b.data, b.len);
+		EVP_DigestUpdate(md, "", 1);
+	}
+	if (EVP_DigestFinal_ex(md, fp, NULL) != 1)
+		goto out;
+	r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	json_buf_cleanup(&b);
+	return r;
+}
+
+int
+op_get_gun(const struct op_call *c, const char **gun, struct proto_error *err)
+{
+	size_t len;
+
+	if (proto_req_get_strn(c->req, "gun", PROTO_GUN_MAX + 1, gun, &len,
+	    err) != 0)
+		return -1;
+	return proto_gun_check("gun", *gun, len, err) == 0 ? 0 : -1;
+}
+
+int
+op_get_base(const struct op_call *c, struct op_base *b,
+    struct proto_error *err)
+{
+	const struct json_value *obj, *v;
+	char path[PROTO_FIELD_MAX];
+	const char *key, *s;
+	size_t i, n, klen, slen;
+
+	memset(b, 0, sizeof(*b));
+	if (proto_req_get_object(c->req, "base", &obj, err) != 0)
+		return -1;
+	n = json_value_count(obj);
+	if (n > OPS_MAX_BASE) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, "base",
+		    "at most %d files", OPS_MAX_BASE);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		v = json_object_at(obj, i, &key, &klen);
+		snprintf(path, sizeof(path), "base.%.*s", (int)(klen > 72 ?
+		    72 : klen), key);
+		if (strcmp(key, "root") != 0 && strcmp(key, "snapshot") != 0 &&
+		    proto_role_check(path, key, klen, PROTO_ROLE_TARGETS |
+		    PROTO_ROLE_DELEGATION, err) != 0)
+			return -1;
+		if (json_value_type(v) != JSON_STRING ||
+		    (s = json_value_str(v, &slen)) == NULL) {
+			proto_error_field(err, PROTO_CODE_BAD_REQUEST, path,
+			    "must be a string holding the file's bytes");
+			return -1;
+		}
+		if (slen == 0 || memchr(s, '\0', slen) != NULL) {
+			proto_error_field(err, PROTO_CODE_BAD_REQUEST, path,
+			    "an empty file or one holding NUL bytes");
+			return -1;
+		}
+		b->role[b->n] = key;
+		b->bytes[b->n] = (const uint8_t *)s;
+		b->len[b->n] = slen;
+		b->n++;
+	}
+	return 0;
+}
+
+const uint8_t *
+op_base_get(const struct op_base *b, const char *role, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->role[i], role) == 0) {
+			*len = b->len[i];
+			return b->bytes[i];
+		}
+	*len = 0;
+	return NULL;
+}
+
+void
+op_tuf_error(struct proto_error *err, const char *what, int r,
+    const struct tuf_error *te)
+{
+	enum proto_code code;
+
+	switch (r) {
+	case TUF_ERR_NOMEM:
+	case TUF_ERR_CRYPTO:
+	case TUF_ERR_INVAL:
+		code = PROTO_CODE_INTERNAL;
+		break;
+	case TUF_ERR_SIGN:
+		code = PROTO_CODE_TOKEN_ERROR;
+		break;
+	case TUF_ERR_NO_SIGNATURES:
+	case TUF_ERR_THRESHOLD:
+	case TUF_ERR_BAD_SIGNATURE:
+	case TUF_ERR_ROOT_CERT:
+	case TUF_ERR_EXPIRED:
+		code = PROTO_CODE_UNTRUSTED;
+		break;
+	case TUF_ERR_ROLLBACK:
+		code = PROTO_CODE_ROLLBACK;
+		break;
+	default:
+		code = PROTO_CODE_BAD_METADATA;
+	}
+	proto_error_set(err, code, "%s: %s", what,
+	    te != NULL && te->message[0] ? te->message : tuf_strerror(r));
+}
+
+static int64_t
+now_sec(const struct signerd *sd)
+{
+	return sd->now != NULL ? sd->now() : (int64_t)time(NULL);
+}
+
+int
+op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
+    size_t len, struct tuf_meta **root, struct proto_error *err)
+{
+	uint8_t h[32], lh[LEDGER_HASH_LEN];
+	struct tuf_error te;
+	int64_t ver;
+	int r;
+
+	*root = NULL;
+	r = ledger_last(c->sd->ledger, gun, "root", &ver, lh);
+	if (r == LEDGER_ERR_NOTFOUND) {
+		proto_error_set(err, PROTO_CODE_NOT_FOUND, "signerd holds no "
+		    "root for this GUN; initialise it with repo.init");
+		return -1;
+	}
+	if (r != 0) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
+		    ledger_strerror(r));
+		return -1;
+	}
+	if (buf == NULL) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, "base.root",
+		    "the current root is required");
+		return -1;
+	}
+	SHA256(buf, len, h);
+	if (memcmp(h, lh, sizeof(h)) != 0) {
+		proto_error_set(err, PROTO_CODE_UNTRUSTED, "base.root is not "
+		    "the root signerd signed for this GUN (version %lld on "
+		    "record)", (long long)ver);
+		return -1;
+	}
+	if ((r = tuf_meta_parse(buf, len, "root", NULL, root, &te)) != 0) {
+		op_tuf_error(err, "base.root", r, &te);
+		return -1;
+	}
+	return 0;
+}
+
+/* Distinct keys of spec with a valid signature over m's sign form. */
+static int64_t
+count_valid(const struct tuf_meta *m, const struct tuf_keyset *keys,
+    const struct tuf_role *spec)
+{
+	size_t i, j, k;
+	int64_t n = 0;
+
+	for (i = 0; i < spec->nkeyids; i++) {
+		const struct tuf_key *key = tuf_keyset_find(keys,
+		    spec->keyids[i]);
+
+		if (key == NULL)
+			continue;
+		for (k = 0; k < i; k++)
+			if (strcmp(spec->keyids[k], spec->keyids[i]) == 0)
+				break;
+		if (k < i)
+			continue;
+		for (j = 0; j < m->nsigs; j++) {
+			if (strcmp(m->sigs[j].keyid, key->id) != 0)
+				continue;
+			if (tuf_sig_verify(key, m->sigs[j].method,
+			    m->sigs[j].sig, m->sigs[j].sig_len, m->signed_msg,
+			    m->signed_msg_len) == 0) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+int
+op_trust_role(const struct op_call *c, const char *gun, const char *role,
+    const uint8_t *buf, size_t len, const struct tuf_keyset *keys,
+    const struct tuf_role *spec, struct tuf_meta **out,
+    struct proto_error *err)
+{
+	uint8_t h[32], lh[LEDGER_HASH_LEN];
+	struct tuf_error te;
+	struct tuf_meta *m = NULL;
+	char what[96];
+	int64_t ver = 0;
+	int r, known;
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "base.%s", role);
+	if ((r = tuf_meta_parse(buf, len, role, NULL, &m, &te)) != 0) {
+		op_tuf_error(err, what, r, &te);
+		return -1;
+	}
+	r = ledger_last(c->sd->ledger, gun, role, &ver, lh);
+	if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
+		    ledger_strerror(r));
+		goto fail;
+	}
+	known = r == 0;
+	SHA256(buf, len, h);
+	if (known && m->version < ver) {
+		proto_error_set(err, PROTO_CODE_ROLLBACK, "%s: version %lld is "
+		    "below version %lld signerd already signed", what,
+		    (long long)m->version, (long long)ver);
+		goto fail;
+	}
+	if (known && memcmp(h, lh, sizeof(h)) == 0) {
+		*out = m;
+		return 0;
+	}
+	if (known && m->version == ver) {
+		proto_error_set(err, PROTO_CODE_CONFLICT, "%s: version %lld "
+		    "differs from the one signerd signed", what,
+		    (long long)ver);
+		goto fail;
+	}
+	if (spec == NULL || count_valid(m, keys, spec) < spec->threshold) {
+		proto_error_set(err, PROTO_CODE_UNTRUSTED, "%s: valid "
+		    "signatures from its role's keys do not meet the "
+		    "threshold", what);
+		goto fail;
+	}
+	if (m->expires.sec < now_sec(c->sd)) {
+		proto_error_set(err, PROTO_CODE_UNTRUSTED, "%s: expired", what);
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	tuf_meta_free(m);
+	return -1;
+}
+
+int
+op_held_key(const struct op_call *c, const struct tuf_keyset *keys,
+    const struct tuf_role *spec, struct keys_key *out, const char **tufid)
+{
+	size_t i;
+
+	*tufid = NULL;
+	if (spec == NULL)
+		return KEYS_ERR_NOT_FOUND;
+	for (i = 0; i < spec->nkeyids; i++) {
+		if (tuf_keyset_find(keys, spec->keyids[i]) == NULL)
+			continue;
+		if (keys_find_id(c->sd->keys, spec->keyids[i], out) == 0) {
+			*tufid = spec->keyids[i];
+			return 0;
+		}
+	}
+	return KEYS_ERR_NOT_FOUND;
+}
+
+void
+op_set_expiry(const struct op_call *c, struct tuf_meta *m)
+{
+	const struct config_expiry *e = &c->sd->expiry;
+	int days;
+
+	if (strcmp(m->role, "root") == 0)
+		days = e->root;
+	else if (strcmp(m->role, "targets") == 0)
+		days = e->targets;
+	else if (strcmp(m->role, "snapshot") == 0)
+		days = e->snapshot;
+	else if (strcmp(m->role, "timestamp") == 0)
+		days = e->timestamp;
+	else
+		days = e->delegation;
+	m->expires = tuf_time_from_sec(now_sec(c->sd) + (int64_t)days * 86400);
+}
+
+static int
+sign_cb(void *ctx, const struct tuf_key *key, const uint8_t *msg,
+    size_t msg_len, uint8_t *sig, size_t cap, size_t *sig_len)
+{
+	(void)key;
+	return keys_sign(ctx, msg, msg_len, sig, cap, sig_len);
+}
+
+int
+op_sign_write(struct tuf_meta *m, const struct tuf_key *tk,
+    const struct keys_key *k, struct json_buf *file, struct proto_error *err)
+{
+	struct tuf_signer s = { tk, sign_cb, (void *)k };
+	struct tuf_error te;
+	int r;
+
+	if ((r = tuf_meta_sign(m, &s, 1, &te)) != 0) {
+		proto_error_set(err, r == TUF_ERR_SIGN ?
+		    PROTO_CODE_TOKEN_ERROR : PROTO_CODE_INTERNAL,
+		    "signing %s failed: %s", m->role, te.message[0] ?
+		    te.message : tuf_strerror(r));
+		return -1;
+	}
+	if ((r = tuf_meta_write(m, file)) != 0 || file->err != 0) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "writing %s: %s",
+		    m->role, tuf_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+role_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void
+op_put_files(struct json_buf *out, const char *const *roles,
+    const uint8_t *const *bytes, const size_t *lens, size_t n)
+{
+	const char *sorted[LEDGER_MAX_FILES];
+	size_t i, j;
+
+	if (n > LEDGER_MAX_FILES)
+		n = LEDGER_MAX_FILES;
+	memcpy(sorted, roles, n * sizeof(*roles));
+	qsort(sorted, n, sizeof(*sorted), role_cmp);
+	json_put_raw(out, "\"files\":{", 9);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n && roles[j] != sorted[i]; j++)
+			;
+		if (i > 0)
+			json_put_char(out, ',');
+		json_put_str(out, roles[j], strlen(roles[j]));
+		json_put_char(out, ':');
+		json_put_str(out, (const char *)bytes[j], lens[j]);
+	}
+	json_put_char(out, '}');
+}
+
+static void
+ledger_err(struct proto_error *err, int r, const char *msg)
+{
+	enum proto_code code = PROTO_CODE_INTERNAL;
+
+	if (r == LEDGER_ERR_ROLLBACK)
+		code = PROTO_CODE_ROLLBACK;
+	else if (r == LEDGER_ERR_EQUIVOCATION)
+		code = PROTO_CODE_EQUIVOCATION;
+	else if (r == LEDGER_ERR_CONFLICT)
+		code = PROTO_CODE_CONFLICT;
+	proto_error_set(err, code, "ledger: %s", msg[0] ? msg :
+	    ledger_strerror(r));
+}
+
+int
+op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
+    struct op_file *files, size_t n, const char *extra, size_t extra_len,
+    struct json_buf *out, struct proto_error *err)
+{
+	struct ledger_file lf[LEDGER_MAX_FILES];
+	const char *roles[LEDGER_MAX_FILES];
+	const uint8_t *bytes[LEDGER_MAX_FILES];
+	size_t lens[LEDGER_MAX_FILES], i;
+	struct audit_record rec;
+	char msg[256];
+	int r;
+
+	if (n > LEDGER_MAX_FILES)
+		return -1;
+	memset(lf, 0, sizeof(lf));
+	msg[0] = '\0';
+	for (i = 0; i < n; i++) {
+		lf[i].role = files[i].role;
+		lf[i].version = files[i].version;
+		lf[i].bytes = files[i].buf.data;
+		lf[i].len = files[i].buf.len;
+		SHA256(files[i].buf.data, files[i].buf.len, lf[i].hash);
+		r = ledger_check(c->sd->ledger, gun, lf[i].role,
+		    lf[i].version, lf[i].hash, msg, sizeof(msg));
+		if (r != 0) {
+			ledger_err(err, r, msg);
+			return -1;
+		}
+	}
+	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
+	    sizeof(msg))) != 0) {
+		ledger_err(err, r, msg);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (c->sd->audit == NULL)
+			break;
+		memset(&rec, 0, sizeof(rec));
+		rec.uid = c->speer->uid;
+		rec.gid = c->speer->gid;
+		rec.pid = c->speer->pid;
+		rec.op = c->req->op;
+		rec.gun = gun;
+		rec.role = files[i].role;
+		rec.version = files[i].version;
+		rec.key_id = files[i].key_id;
+		rec.sha256 = lf[i].hash;
+		rec.outcome = "ok";
+		if (audit_append(c->sd->audit, &rec) != 0) {
+			/* Committed but not released; a retry returns it. */
+			op_log(c->sd, LOG_ERR, "audit log write failed; "
+			    "signature of %s v%lld withheld", files[i].role,
+			    (long long)files[i].version);
+			proto_error_set(err, PROTO_CODE_INTERNAL, "the audit "
+			    "log cannot be written; nothing is returned");
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		roles[i] = files[i].role;
+		bytes[i] = files[i].buf.data;
+		lens[i] = files[i].buf.len;
+	}
+	json_put_char(out, '{');
+	op_put_files(out, roles, bytes, lens, n);
+	if (extra != NULL)
+		json_put_raw(out, extra, extra_len);
+	json_put_char(out, '}');
+	return 0;
+}
+
+int
+op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
+    struct json_buf *out, struct ledger_result *keep, struct proto_error *err)
+{
+	struct ledger_result res;
+	const char *roles[LEDGER_MAX_FILES];
+	const uint8_t *bytes[LEDGER_MAX_FILES];
+	size_t lens[LEDGER_MAX_FILES], i;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	r = ledger_lookup(c->sd->ledger, gun, fp, &res);
+	if (r == LEDGER_ERR_NOTFOUND)
+		return 0;
+	if (r != 0) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
+		    ledger_strerror(r));
+		return -1;
+	}
+	for (i = 0; i < res.nfiles; i++) {
+		roles[i] = res.files[i].role;
+		bytes[i] = res.files[i].bytes;
+		lens[i] = res.files[i].len;
+	}
+	if (op_audit_event(c, gun, res.nfiles ? res.files[0].role : NULL,
+	    NULL, "retry", "the stored result of the same request") != 0) {
+		ledger_result_cleanup(&res);
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log "
+		    "cannot be written; nothing is returned");
+		return -1;
+	}
+	json_put_char(out, '{');
+	op_put_files(out, roles, bytes, lens, res.nfiles);
+	if (keep != NULL) {
+		*keep = res;	/* the caller adds its members and the '}' */
+		return 1;
+	}
+	json_put_char(out, '}');
+	ledger_result_cleanup(&res);
+	return 1;
+}
+
+int
+op_root_usable(const struct op_call *c, struct proto_error *err)
+{
+	struct timespec ts;
+	int present, unlocked, perm;
+
+	keys_state(c->sd->keys, KEYS_ROOT, &present, &unlocked, &perm);
+	if (!present) {
+		proto_error_set(err, PROTO_CODE_UNAVAILABLE, "no root token "
+		    "is configured");
+		return -1;
+	}
+	if (unlocked && perm)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&c->sd->cer_mu);
+	if (unlocked && c->sd->root_until > ts.tv_sec) {
+		pthread_mutex_unlock(&c->sd->cer_mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->sd->cer_mu);
+	proto_error_set(err, PROTO_CODE_LOCKED, "the root token is locked; "
+	    "unlock it with ceremony.unlock");
+	return -1;
+}
+
+int
+op_parse_server_key(const char *field, const char *s, size_t len,
+    struct tuf_key *k, struct proto_error *err)
+{
+	struct json_limits lim = { 65536, 4, 64 };
+	struct json_doc *doc = NULL;
+	const struct json_value *root, *kv, *t, *pub, *priv;
+	const char *ts, *ps;
+	size_t tl, pl, publen = 0;
+	uint8_t *raw = NULL;
+	int r = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (json_doc_parse((const uint8_t *)s, len, &lim, &doc, NULL) != 0 ||
+	    json_value_type(root = json_doc_root(doc)) != JSON_OBJECT ||
+	    json_value_count(root) != 2 ||
+	    (t = json_object_get(root, "keytype")) == NULL ||
+	    (kv = json_object_get(root, "keyval")) == NULL ||
+	    json_value_type(kv) != JSON_OBJECT ||
+	    (pub = json_object_get(kv, "public")) == NULL ||
+	    (ts = json_value_str(t, &tl)) == NULL ||
+	    (ps = json_value_str(pub, &pl)) == NULL) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, field, "not a "
+		    "Notary public key ({\"keytype\":…,\"keyval\":{\"public\":"
+		    "…,\"private\":null}})");
+		goto out;
+	}
+	priv = json_object_get(kv, "private");
+	if (json_value_count(kv) > 2 || (priv != NULL &&
+	    json_value_type(priv) != JSON_NULL) ||
+	    (json_value_count(kv) == 2 && priv == NULL)) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, field,
+		    "keyval must hold only \"public\" and \"private\":null");
+		goto out;
+	}
+	if (strcmp(ts, "ed25519") != 0 && strcmp(ts, "ecdsa") != 0 &&
+	    strcmp(ts, "rsa") != 0) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, field,
+		    "unsupported key type");
+		goto out;
+	}
+	if (tuf_b64_decode(ps, pl, &raw, &publen) != 0 ||
+	    tuf_key_init(k, ts, raw, publen) != 0) {
+		proto_error_field(err, PROTO_CODE_BAD_REQUEST, field,
+		    "the public key does not decode");
+		goto out;
+	}
+	r = 0;
+out:
+	free(raw);
+	json_doc_free(doc);
+	return r;
+}

@@ -8,7 +8,8 @@
 #   tamper.sh            (SIGNERD_BUILD_DIR names the build; CTest sets it)
 #
 # Cases: one byte of targets.json; an old snapshot with the new timestamp;
-# root.json swapped for another repository's; an old timestamp replayed to a
+# root.json swapped for another repository's (for a client with a pinned root
+# and for a first-use client); an old timestamp replayed to a
 # client that has seen a newer one; the GUN deleted on the server and made
 # again by the real notary client with other keys.
 set -euo pipefail
@@ -55,11 +56,13 @@ for _ in $(seq 100); do [ -f "$T/ctl/port" ] && break; sleep 0.05; done
 proxy=https://127.0.0.1:$(cat "$T/ctl/port")
 
 # The client under test: its own trust store, through the proxy.
-victim() { TRUSTCTL_TRUST_DIR=$T/victim NOTARY_URL=$proxy trustctl "$@"; }
+vdir=$T/victim
+victim() { TRUSTCTL_TRUST_DIR=$vdir NOTARY_URL=$proxy trustctl "$@"; }
 rules() { printf '%s\n' "$1" >"$T/ctl/rules.json"; }
 store_sum()
 {
-	(cd "$T/victim" && find . -print0 | LC_ALL=C sort -z |
+	[ -d "$vdir" ] || { echo "no trust store"; return 0; }
+	(cd "$vdir" && find . -print0 | LC_ALL=C sort -z |
 	    while IFS= read -r -d '' f; do
 		if [ -f "$f" ]; then sha256sum "$f"; else echo "dir $f"; fi
 	    done)
@@ -124,20 +127,32 @@ refuse()
 }
 
 rules '[{"role":"targets","action":"flip"}]'
-refuse "a byte of targets.json changed" 'targets' flip
+refuse "a byte of targets.json changed" \
+    'targets\.json: .*(signature|checksum|sha256|hash)' flip
 
 rules '[{"role":"snapshot","action":"replace","file":"'"$T"'/old-snapshot.json"}]'
-refuse "an old snapshot with the new timestamp" 'snapshot' replace:old-snapshot.json
+refuse "an old snapshot with the new timestamp" \
+    'snapshot\.json: .*(checksum|sha256|hash)' replace:old-snapshot.json
 
 rules '[{"role":"root","action":"replace","file":"'"$T"'/other-root.json"}]'
-refuse "root.json of another repository" 'root' replace:other-root.json
+refuse "root.json of another repository" \
+    'not a valid rotation of the pinned root' replace:other-root.json
+# A client that pins nothing yet must not take it either (trust on first use
+# still checks the certificate against the GUN), and must pin nothing.
+vdir=$T/newcomer
+refuse "root.json of another repository, first use" \
+    'root\.json: .*certificate' replace:other-root.json
+[ ! -e "$T/newcomer" ] || ! find "$T/newcomer" -type f | grep -q . ||
+    { echo "FAIL: a refused first use left files in the trust store" >&2; fail=1; }
+vdir=$T/victim
 
 # A replayed timestamp: the client first catches up (clean), then is served
 # the timestamp it saw before.
 rules '[]'
 victim verify "$gun:v2" >/dev/null || th_die "a clean verify through the proxy failed"
 rules '[{"role":"timestamp","action":"replace","file":"'"$T"'/old-timestamp.json"}]'
-refuse "an old timestamp replayed" 'timestamp|rollback|version' replace:old-timestamp.json
+refuse "an old timestamp replayed" \
+    'timestamp\.json: .*(version|rollback)' replace:old-timestamp.json
 
 # Nothing was signed or published on the way: the server's timestamp is the
 # one from before the cases, and v3 is nowhere.
@@ -151,7 +166,8 @@ curl -sf --cacert "$NOTARY_CA" -X DELETE "$NOTARY_URL/v2/$gun/_trust/tuf/" >/dev
     th_die "DELETE of $gun failed"
 ok notary_client "$T/notary" init -p "$gun"
 ok notary_client "$T/notary" addhash "$gun" v2 22 --sha256 "$(sha256_hex evil)" -p
-refuse "the repository replaced on the server (deleted, re-initialised)" 'root' ''
+refuse "the repository replaced on the server (deleted, re-initialised)" \
+    'not a valid rotation of the pinned root' ''
 
 # A client without a pinned root takes the new repository (trust on first use):
 # the refusals above came from the pin, not from the repository being unreadable.

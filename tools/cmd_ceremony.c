@@ -16,7 +16,8 @@ static const char help[] =
 "usage: trustctl ceremony unlock [--lifetime DURATION] [--pin-file FILE]\n"
 "       trustctl ceremony lock\n"
 "unlock: logs signerd into its root token for DURATION (seconds, or with a\n"
-"suffix s, m, h: 90s, 15m, 1h; signerd caps it), so init can make roots. The\n"
+"suffix s, m, h: 90s, 15m, 1h; default 15m, at most 1h), so init can make\n"
+"roots. The\n"
 "PIN is read from FILE (first line) or from the terminal without echo; it\n"
 "never appears on the command line.\n"
 "lock: logs the root token out at once.\n";
@@ -74,7 +75,7 @@ cmd_ceremony(struct tc *t, int argc, char **argv)
 	struct json_buf		 f;
 	const char		*life = NULL, *pinfile = NULL;
 	char			 pin[256];
-	long long		 secs = 0;
+	long long		 secs = 900;	/* 15 minutes unless told */
 	int64_t			 exp = 0;
 	uint8_t			*buf = NULL;
 	size_t			 blen;
@@ -129,10 +130,8 @@ cmd_ceremony(struct tc *t, int argc, char **argv)
 	json_put_raw(&f, "\"pin\":", 6);
 	json_put_str(&f, pin, strlen(pin));
 	explicit_bzero(pin, sizeof(pin));
-	if (secs > 0) {
-		json_put_raw(&f, ",\"lifetime\":", 12);
-		json_put_int(&f, secs);
-	}
+	json_put_raw(&f, ",\"lifetime\":", 12);
+	json_put_int(&f, secs);
 	if (tc_call(t, "ceremony.unlock", &f, &resp) == 0) {
 		(void)json_value_int(json_object_get(resp.result,
 		    "expires_in"), &exp);

@@ -122,35 +122,36 @@ build(const struct repo *rp, const char *name, const char *tag,
 	if (r->root_keys == NULL || r->repo_keys == NULL)
 		goto fail;
 
-	/* Signers: every delegation but targets/releases. */
-	if ((r->signers = calloc(nroles, sizeof(*r->signers))) == NULL)
+	/*
+	 * Signers: every delegation a verified role declares, but
+	 * targets/releases (whether or not its file exists yet, as docker).
+	 */
+	for (i = 0, cap = 0; i < nroles; i++)
+		cap += tuf_verifier_get(v, roles[i])->targets.ndroles;
+	if ((r->signers = calloc(cap ? cap : 1, sizeof(*r->signers))) == NULL)
 		goto fail;
 	for (i = 0; i < nroles; i++) {
-		const struct tuf_meta *pm;
-		const struct tuf_role *dr = NULL;
-		char parent[256];
-		const char *slash;
+		const struct tuf_meta *pm = tuf_verifier_get(v, roles[i]);
 
-		if (strcmp(roles[i], "targets") == 0 ||
-		    strcmp(roles[i], "targets/releases") == 0)
-			continue;
-		slash = strrchr(roles[i], '/');
-		if ((size_t)(slash - roles[i]) >= sizeof(parent))
-			continue;
-		memcpy(parent, roles[i], (size_t)(slash - roles[i]));
-		parent[slash - roles[i]] = '\0';
-		if ((pm = tuf_verifier_get(v, parent)) != NULL)
-			dr = tuf_delegation_find(&pm->targets, roles[i]);
-		r->signers[r->nsigners].name = signer_name(roles[i]);
-		r->signers[r->nsigners].keys = keyids(dr,
-		    &r->signers[r->nsigners].nkeys);
-		if (r->signers[r->nsigners].keys == NULL)
-			goto fail;
-		r->nsigners++;
+		for (j = 0; j < pm->targets.ndroles; j++) {
+			const struct tuf_role *dr = &pm->targets.droles[j];
+			struct insp_signer *sg = &r->signers[r->nsigners];
+
+			if (strcmp(dr->name, "targets/releases") == 0 ||
+			    strncmp(dr->name, "targets/", 8) != 0)
+				continue;
+			sg->name = signer_name(dr->name);
+			if ((sg->keys = keyids(dr, &sg->nkeys)) == NULL)
+				goto fail;
+			r->nsigners++;
+		}
 	}
 	qsort(r->signers, r->nsigners, sizeof(*r->signers), signer_cmp);
 
-	/* Tags: the union of targets and targets/releases, releases winning. */
+	/*
+	 * Tags: one entry per (name, digest) signed in targets or
+	 * targets/releases, targets first; the same digest in both is one.
+	 */
 	cap = (tg ? tg->targets.n : 0) + (rel ? rel->targets.n : 0);
 	if ((r->tags = calloc(cap ? cap : 1, sizeof(*r->tags))) == NULL)
 		goto fail;
@@ -161,6 +162,7 @@ build(const struct repo *rp, const char *name, const char *tag,
 			const char *tn;
 			size_t tl;
 			struct tuf_filemeta fm;
+			char d[65];
 
 			tuf_target_get(&m->targets, i, &tn, &tl, &fm);
 			if (!fm.has_sha256)
@@ -168,16 +170,34 @@ build(const struct repo *rp, const char *name, const char *tag,
 			if (tag != NULL && (strlen(tag) != tl ||
 			    memcmp(tag, tn, tl) != 0))
 				continue;
-			if (k == 0 && rel != NULL && tuf_targets_find(
-			    &rel->targets, tn, tl) != NULL)
-				continue;	/* releases' entry wins */
+			hex(fm.sha256, 32, d);
+			if (k == 1 && tg != NULL) {
+				const struct tuf_target *e = tuf_targets_find(
+				    &tg->targets, tn, tl);
+				struct tuf_filemeta fm0;
+				const char *n0;
+				size_t l0;
+
+				if (e != NULL) {
+					tuf_target_get(&tg->targets,
+					    (size_t)(e - tg->targets.t), &n0,
+					    &l0, &fm0);
+					if (fm0.has_sha256 && memcmp(fm0.sha256,
+					    fm.sha256, 32) == 0)
+						continue;
+				}
+			}
 			r->tags[r->ntags].name = tn;
 			r->tags[r->ntags].name_len = tl;
-			hex(fm.sha256, 32, r->tags[r->ntags].digest);
+			memcpy(r->tags[r->ntags].digest, d, 65);
 			r->ntags++;
 		}
 	}
-	/* Sorted by name bytes (Go's string order). */
+	/*
+	 * Sorted by name bytes (Go's string order), then digest: docker's
+	 * order for one tag with two digests comes from a Go map and varies
+	 * from run to run; ours is fixed.
+	 */
 	for (i = 1; i < r->ntags; i++) {
 		struct insp_tag t = r->tags[i];
 
@@ -187,7 +207,11 @@ build(const struct repo *rp, const char *name, const char *tag,
 			    t.name_len;
 			int c = memcmp(p->name, t.name, l);
 
-			if (c < 0 || (c == 0 && p->name_len <= t.name_len))
+			if (c == 0 && p->name_len != t.name_len)
+				c = p->name_len < t.name_len ? -1 : 1;
+			if (c == 0)
+				c = strcmp(p->digest, t.digest);
+			if (c <= 0)
 				break;
 			r->tags[j] = *p;
 		}
@@ -287,6 +311,11 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 	for (; a < argc; a++) {
 		(void)tc_ref_parse(argv[a], gun, sizeof(gun), &tag, why,
 		    sizeof(why));
+		/* docker separates by argument, readable or not. */
+		if (pretty && !first)
+			json_put_raw(&out, INSP_PRETTY_SEP,
+			    strlen(INSP_PRETTY_SEP));
+		first = 0;
 		r = tc_repo_load(t, gun, 1, &repos[n]);
 		if (r != 0) {
 			/* docker's words for a repository it cannot read. */
@@ -303,13 +332,8 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 			rc = TC_EXIT_FAIL;
 			continue;
 		}
-		if (pretty) {
-			if (!first)
-				json_put_raw(&out, INSP_PRETTY_SEP,
-				    strlen(INSP_PRETTY_SEP));
+		if (pretty)
 			insp_write_pretty(&out, &b[n].r);
-		}
-		first = 0;
 		n++;
 	}
 	if (!pretty) {

@@ -83,8 +83,7 @@ one_gun(struct tc *t, const char *action, const char *name, const char *gun,
 		}
 	}
 	{
-		const char *base[] = { "root", "targets", role,
-		    "targets/releases", "snapshot" };
+		const char *base[] = { "root", "targets", "snapshot" };
 
 		json_put_raw(&f, "\"gun\":", 6);
 		json_put_str(&f, gun, strlen(gun));
@@ -97,7 +96,7 @@ one_gun(struct tc *t, const char *action, const char *name, const char *gun,
 			json_put_str(&f, pem, pemlen);
 		}
 		json_put_char(&f, ',');
-		tc_put_base(&f, &rp->files, base, 5);
+		tc_put_base(&f, &rp->files, base, 3);
 	}
 	if (tc_call(t, "delegation.update", &f, &resp) != 0 ||
 	    tc_result_files(&resp, "delegation.update", &up) != 0 ||

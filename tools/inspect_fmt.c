@@ -2,6 +2,7 @@
 /* docker trust inspect's JSON and --pretty layouts, reproduced byte for byte. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inspect_fmt.h"
@@ -244,15 +245,54 @@ insp_write_json(struct json_buf *b, const struct insp_repo *r, size_t n)
 	puts_(b, "]\n");
 }
 
-/* Display width of UTF-8 text as tabwriter counts it: one per code point. */
+/* Code points docker's table writer (go-runewidth) counts as 0 or 2 columns. */
+static int
+cp_width(uint32_t cp)
+{
+	static const uint32_t zero[][2] = {
+		{ 0x0000, 0x001f }, { 0x007f, 0x009f }, { 0x00ad, 0x00ad },
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x1ab0, 0x1aff },
+		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x2028, 0x202e },
+		{ 0x2060, 0x2064 }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f }, { 0xfeff, 0xfeff },
+	};
+	static const uint32_t wide[][2] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (cp >= zero[i][0] && cp <= zero[i][1])
+			return 0;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* Display width of UTF-8 text as docker's tables count it. */
 static size_t
 width(const char *s, size_t n)
 {
-	size_t	i, w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	i = 0, k, j, w = 0;
+	uint32_t cp;
 
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			w++;
+	while (i < n) {
+		k = p[i] < 0x80 ? 1 : p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
+		if (i + k > n)
+			k = n - i;
+		cp = k == 1 ? p[i] : (uint32_t)(p[i] & (0x7f >> k));
+		for (j = 1; j < k; j++)
+			cp = (cp << 6) | (p[i + j] & 0x3f);
+		w += (size_t)cp_width(cp);
+		i += k;
+	}
 	return w;
 }
 
@@ -281,10 +321,38 @@ joined(struct json_buf *b, const char **v, size_t n, size_t cut)
  * a column is as wide as its widest cell plus 3, at least 10; the last
  * column is not padded.
  */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct insp_tag *x = *(const struct insp_tag *const *)a;
+	const struct insp_tag *y = *(const struct insp_tag *const *)b;
+	size_t l = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, l);
+
+	if (c != 0)
+		return c;
+	if (x->name_len != y->name_len)
+		return x->name_len < y->name_len ? -1 : 1;
+	return strcmp(x->digest, y->digest);
+}
+
+/*
+ * Rows in (tag, digest) order: the JSON keeps docker's discovery order for
+ * one tag signed with two digests, the table (observed) sorts them.
+ */
 void
 insp_write_pretty(struct json_buf *b, const struct insp_repo *r)
 {
-	size_t	i, w, c1;
+	const struct insp_tag	**rows;
+	size_t			  i, w, c1;
+
+	if ((rows = calloc(r->ntags ? r->ntags : 1, sizeof(*rows))) == NULL) {
+		b->err = JSON_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < r->ntags; i++)
+		rows[i] = &r->tags[i];
+	qsort(rows, r->ntags, sizeof(*rows), row_cmp);
 
 	if (r->ntags == 0) {
 		puts_(b, "\nNo signatures for ");
@@ -312,7 +380,7 @@ insp_write_pretty(struct json_buf *b, const struct insp_repo *r)
 		pad(b, strlen("DIGEST"), c2);
 		puts_(b, "SIGNERS\n");
 		for (i = 0; i < r->ntags; i++) {
-			const struct insp_tag *t = &r->tags[i];
+			const struct insp_tag *t = rows[i];
 
 			json_put_raw(b, t->name, t->name_len);
 			pad(b, width(t->name, t->name_len), c1);
@@ -356,4 +424,5 @@ insp_write_pretty(struct json_buf *b, const struct insp_repo *r)
 	puts_(b, "\n  Root Key:\t");
 	joined(b, r->root_keys, r->nroot_keys, 0);
 	json_put_char(b, '\n');
+	free(rows);
 }

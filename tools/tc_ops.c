@@ -26,8 +26,12 @@ tc_put_base(struct json_buf *b, const struct truststore *files,
 
 	json_put_raw(b, "\"base\":{", 8);
 	for (i = 0; i < n; i++) {
-		if ((f = truststore_get(files, roles[i])) == NULL)
+		size_t j;
+
+		for (j = 0; j < i && strcmp(roles[j], roles[i]) != 0; j++)
 			continue;
+		if (j < i || (f = truststore_get(files, roles[i])) == NULL)
+			continue;	/* named twice, or absent */
 		if (!first)
 			json_put_char(b, ',');
 		first = 0;

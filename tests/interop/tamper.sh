@@ -176,5 +176,6 @@ got=$(TRUSTCTL_TRUST_DIR=$T/fresh trustctl verify "$gun:v2" 2>&1) ||
 [ "$got" = "sha256:$(sha256_hex evil) 22" ] ||
     { echo "FAIL: fresh verify printed '$got'" >&2; fail=1; }
 
+stack_signerd_finish || fail=1
 [ "$fail" = 0 ] || exit 1
 echo "all $n refusals as expected; the trust store unchanged each time"

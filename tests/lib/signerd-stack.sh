@@ -116,6 +116,23 @@ json.loads(s.recv(n, socket.MSG_WAITALL))
 PY
 }
 
+# stack_signerd_finish: stops signerd with SIGTERM and checks that it exited
+# 0 with no sanitizer report in its log; 1 (log tail printed) otherwise.
+stack_signerd_finish()
+{
+	local rc=0 log
+	[ -n "${SIGNERD_PID:-}" ] || return 0
+	log=$(dirname "$(dirname "$SIGNERD_SOCKET")")/signerd.log
+	kill "$SIGNERD_PID" 2>/dev/null
+	wait "$SIGNERD_PID" 2>/dev/null || rc=$?
+	SIGNERD_PID=
+	if [ "$rc" != 0 ] || grep -Eq 'Sanitizer|runtime error:' "$log"; then
+		echo "signerd exited $rc; its log ends with:" >&2
+		tail -30 "$log" >&2
+		return 1
+	fi
+}
+
 stack_signerd_stop()
 {
 	[ -n "${SIGNERD_PID:-}" ] || return 0

@@ -492,6 +492,31 @@ member_cmp(const struct json_member *x, const struct json_member *y)
 	return (x->keyoff > y->keyoff) - (x->keyoff < y->keyoff);
 }
 
+static int
+nomem(struct parser *ps)
+{
+	return fail(ps, JSON_ERR_NOMEM, ps->pos, "out of memory at byte %zu",
+	    ps->pos);
+}
+
+static int
+close_array(struct parser *ps, struct json_value *v, const struct frame *f)
+{
+	size_t	 n = ps->vtop - f->base;
+	struct json_value *a = NULL;
+
+	if (n > 0) {
+		if ((a = node_alloc(ps, n * sizeof(*a))) == NULL)
+			return nomem(ps);
+		memcpy(a, ps->vstack + f->base, n * sizeof(*a));
+	}
+	ps->vtop = f->base;
+	v->type = JSON_ARRAY;
+	v->u.v = a;
+	v->n = (uint32_t)n;
+	return 0;
+}
+
 /*
  * Copies src[0..n) into dst in key order: a bottom-up merge sort of pointers
  * (comparisons are what costs; moving 8 bytes beats moving 40), then one pass

@@ -38,10 +38,6 @@ signerd_init(struct signerd *sd)
 		pthread_rwlock_destroy(&sd->root_rw);
 		return -1;
 	}
-	if (pthread_mutex_init(&sd->gc_mu, NULL) != 0 ||
-	    pthread_cond_init(&sd->gc_cv, NULL) != 0)
-		return -1;
-	sd->gc_tail = &sd->gc_head;
 	if (pthread_mutex_init(&sd->last_mu, NULL) != 0 ||
 	    (sd->last_tab = calloc(OPS_LAST_BUCKETS,
 	    sizeof(*sd->last_tab))) == NULL)
@@ -54,8 +50,6 @@ signerd_cleanup(struct signerd *sd)
 {
 	pthread_rwlock_destroy(&sd->root_rw);
 	pthread_mutex_destroy(&sd->cer_mu);
-	pthread_mutex_destroy(&sd->gc_mu);
-	pthread_cond_destroy(&sd->gc_cv);
 	op_last_free(sd);
 	pthread_mutex_destroy(&sd->last_mu);
 }

@@ -25,7 +25,6 @@ struct ledger;
 struct audit;
 struct policy_store;
 struct policy_peer;
-struct commit_job;
 struct last_ent;
 
 /* Appends a string literal (its length from sizeof, never counted by hand). */
@@ -48,11 +47,6 @@ struct signerd {
 	pthread_rwlock_t	 root_rw;
 	pthread_mutex_t		 cer_mu;
 	int64_t			 root_until;	/* monotonic s; 0: not unlocked by a ceremony */
-	/* Group commit: requests waiting for the ledger and the audit log. */
-	pthread_mutex_t		 gc_mu;
-	pthread_cond_t		 gc_cv;
-	struct commit_job	*gc_head, **gc_tail;
-	int			 gc_busy;
 	/* Last (version, sha256) per (GUN, role), as committed: ledger reads
 	 * off the hot path (the ledger's lock is held through its syncs). */
 	pthread_mutex_t		 last_mu;

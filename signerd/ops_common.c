@@ -584,85 +584,6 @@ ledger_err(struct proto_error *err, int r, const char *msg)
 	    ledger_strerror(r));
 }
 
-/*
- * One request waiting to be recorded. Requests on different GUNs reach the
- * commit at the same time (each holds only its GUN's lock); the first to
- * arrive leads: it takes every waiting request, records them all in one
- * ledger transaction and their audit lines in one write, so one pair of
- * syncs covers the batch, then wakes the others.
- */
-struct commit_job {
-	struct commit_job	*next;
-	struct ledger_batch	 lb;
-	struct audit_record	 rec[LEDGER_MAX_FILES];
-	size_t			 nrec;
-	int			 audit_failed;
-	int			 done;
-};
-
-#define GC_MAX 64
-
-static void
-group_run(struct signerd *sd, struct commit_job **jobs, size_t n)
-{
-	struct ledger_batch lb[GC_MAX];
-	struct audit_record rec[GC_MAX * LEDGER_MAX_FILES];
-	size_t i, j, nrec = 0;
-
-	for (i = 0; i < n; i++)
-		lb[i] = jobs[i]->lb;
-	ledger_commit_batch(sd->ledger, lb, n);
-	for (i = 0; i < n; i++) {
-		jobs[i]->lb.rc = lb[i].rc;
-		memcpy(jobs[i]->lb.msg, lb[i].msg, sizeof(lb[i].msg));
-		if (lb[i].rc != 0)
-			continue;
-		for (j = 0; j < jobs[i]->nrec; j++)
-			rec[nrec++] = jobs[i]->rec[j];
-	}
-	if (sd->audit != NULL && nrec > 0 &&
-	    audit_append_batch(sd->audit, rec, nrec) != 0) {
-		/* Committed but not released; a retry returns it. */
-		op_log(sd, LOG_ERR, "audit log write failed; %zu signatures "
-		    "withheld", nrec);
-		for (i = 0; i < n; i++)
-			jobs[i]->audit_failed = lb[i].rc == 0;
-	}
-}
-
-static void
-group_commit(struct signerd *sd, struct commit_job *job)
-{
-	struct commit_job *batch[GC_MAX];
-	size_t n;
-
-	pthread_mutex_lock(&sd->gc_mu);
-	job->next = NULL;
-	*sd->gc_tail = job;
-	sd->gc_tail = &job->next;
-	while (!job->done) {
-		if (sd->gc_busy) {
-			pthread_cond_wait(&sd->gc_cv, &sd->gc_mu);
-			continue;
-		}
-		sd->gc_busy = 1;
-		for (n = 0; n < GC_MAX && sd->gc_head != NULL; n++) {
-			batch[n] = sd->gc_head;
-			sd->gc_head = sd->gc_head->next;
-		}
-		if (sd->gc_head == NULL)
-			sd->gc_tail = &sd->gc_head;
-		pthread_mutex_unlock(&sd->gc_mu);
-		group_run(sd, batch, n);
-		pthread_mutex_lock(&sd->gc_mu);
-		while (n > 0)
-			batch[--n]->done = 1;
-		sd->gc_busy = 0;
-		pthread_cond_broadcast(&sd->gc_cv);
-	}
-	pthread_mutex_unlock(&sd->gc_mu);
-}
-
 int
 op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
     struct op_file *files, size_t n, const char *extra, size_t extra_len,
@@ -672,8 +593,9 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	const char *roles[LEDGER_MAX_FILES];
 	const uint8_t *bytes[LEDGER_MAX_FILES];
 	size_t lens[LEDGER_MAX_FILES], i;
-	struct commit_job job;
+	struct audit_record rec[LEDGER_MAX_FILES];
 	char msg[256];
+	int audit_failed = 0;
 	uint8_t lh[32];
 	int64_t lv;
 	int r;
@@ -681,7 +603,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	if (n > LEDGER_MAX_FILES)
 		return -1;
 	memset(lf, 0, sizeof(lf));
-	memset(&job, 0, sizeof(job));
+	memset(rec, 0, sizeof(rec));
 	msg[0] = '\0';
 	for (i = 0; i < n; i++) {
 		lf[i].role = files[i].role;
@@ -706,30 +628,37 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 			ledger_err(err, r, "");
 			return -1;
 		}
-		job.rec[i].uid = c->speer->uid;
-		job.rec[i].gid = c->speer->gid;
-		job.rec[i].pid = c->speer->pid;
-		job.rec[i].op = c->req->op;
-		job.rec[i].gun = gun;
-		job.rec[i].role = files[i].role;
-		job.rec[i].version = files[i].version;
-		job.rec[i].key_id = files[i].key_id;
-		job.rec[i].sha256 = lf[i].hash;
-		job.rec[i].outcome = "ok";
+		rec[i].uid = c->speer->uid;
+		rec[i].gid = c->speer->gid;
+		rec[i].pid = c->speer->pid;
+		rec[i].op = c->req->op;
+		rec[i].gun = gun;
+		rec[i].role = files[i].role;
+		rec[i].version = files[i].version;
+		rec[i].key_id = files[i].key_id;
+		rec[i].sha256 = lf[i].hash;
+		rec[i].outcome = "ok";
 	}
-	job.nrec = n;
-	job.lb.gun = gun;
-	job.lb.fingerprint = fp;
-	job.lb.files = lf;
-	job.lb.nfiles = n;
-	group_commit(c->sd, &job);
-	if (job.lb.rc != 0) {
-		ledger_err(err, job.lb.rc, job.lb.msg);
+	/* ledger_commit and audit_append group concurrent callers into one
+	 * transaction / one sync each (docs/ledger-and-audit.md). */
+	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
+	    sizeof(msg))) != 0) {
+		ledger_err(err, r, msg);
 		return -1;
+	}
+	for (i = 0; i < n && c->sd->audit != NULL; i++) {
+		if (audit_append(c->sd->audit, &rec[i]) != 0) {
+			/* Committed but not released; a retry returns it. */
+			op_log(c->sd, LOG_ERR, "audit log write failed; "
+			    "signature of %s v%lld withheld", files[i].role,
+			    (long long)files[i].version);
+			audit_failed = 1;
+			break;
+		}
 	}
 	for (i = 0; i < n; i++)
 		op_last_set(c->sd, gun, lf[i].role, lf[i].version, lf[i].hash);
-	if (job.audit_failed) {
+	if (audit_failed) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log cannot "
 		    "be written; nothing is returned");
 		return -1;
@@ -835,7 +764,7 @@ int
 op_parse_server_key(const char *field, const char *s, size_t len,
     struct tuf_key *k, struct proto_error *err)
 {
-	struct json_limits lim = { 65536, 4, 64 };
+	struct json_limits lim = { .max_bytes = 65536, .max_depth = 4, .max_values = 64 };
 	struct json_doc *doc = NULL;
 	const struct json_value *root, *kv, *t, *pub, *priv;
 	const char *ts, *ps;

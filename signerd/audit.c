@@ -465,6 +465,24 @@ audit_append(struct audit *a, const struct audit_record *rec)
 	return rc;
 }
 
+int
+audit_append_many(struct audit *a, const struct audit_record *recs, size_t n)
+{
+	off_t end = 0;
+	size_t i;
+	int rc = 0;
+
+	if (a == NULL || (recs == NULL && n > 0))
+		return AUDIT_ERR_INVAL;
+	pthread_mutex_lock(&a->mu);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_locked(a, &recs[i], &end);
+	if (rc == 0 && n > 0)
+		rc = sync_to(a, end);
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
 /* Appends the torn bytes to PATH.torn and syncs them, so nothing is lost. */
 static int
 torn_save(const char *path, const uint8_t *p, size_t n, char *tpath,

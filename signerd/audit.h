@@ -72,6 +72,14 @@ void audit_close(struct audit *a);
 int audit_append(struct audit *a, const struct audit_record *rec);
 
 /*
+ * The same for n records of one request (e.g. targets and snapshot), in
+ * order, covered by one sync. On failure the lines already written stay
+ * (they are synced by a later append) and nothing must be released.
+ */
+int audit_append_many(struct audit *a, const struct audit_record *recs,
+    size_t n);
+
+/*
  * Checks the whole log at path: every line complete JSON with the required
  * fields, its own hash right, seq counting from 1, and prev equal to the
  * sha256 of the line before. Returns 0 with *lines set, or

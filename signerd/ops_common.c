@@ -646,15 +646,13 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		ledger_err(err, r, msg);
 		return -1;
 	}
-	for (i = 0; i < n && c->sd->audit != NULL; i++) {
-		if (audit_append(c->sd->audit, &rec[i]) != 0) {
-			/* Committed but not released; a retry returns it. */
-			op_log(c->sd, LOG_ERR, "audit log write failed; "
-			    "signature of %s v%lld withheld", files[i].role,
-			    (long long)files[i].version);
-			audit_failed = 1;
-			break;
-		}
+	if (c->sd->audit != NULL &&
+	    audit_append_many(c->sd->audit, rec, n) != 0) {
+		/* Committed but not released; a retry returns it. */
+		op_log(c->sd, LOG_ERR, "audit log write failed; signature of "
+		    "%s v%lld withheld", files[0].role,
+		    (long long)files[0].version);
+		audit_failed = 1;
 	}
 	for (i = 0; i < n; i++)
 		op_last_set(c->sd, gun, lf[i].role, lf[i].version, lf[i].hash);

@@ -219,7 +219,6 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	struct op_file files[2];
 	const struct tuf_role *spec;
 	const struct tuf_keyset *ks;
-	struct tuf_error te;
 	uint8_t fp[32], lh[32];
 	const uint8_t *b;
 	int64_t ver;
@@ -316,7 +315,6 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 			goto out;
 		nfiles = 2;
 	}
-	(void)te;
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
 out:
 	/* A retry meets rollback or conflict: its stored result, if kept. */

@@ -94,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int	 r;
 
 	insize = size;
+	/* Half the inputs go through the wiping paths as well. */
+	lim.flags = (size & 1) ? JSON_LIMIT_WIPE : 0;
 	r = json_doc_parse(data, size, &lim, &doc, &err);
 	if (r == 0) {
 		check(err.code == 0 && doc != NULL);
@@ -113,6 +115,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s = json_value_str(json_doc_root(doc), &n);
 		check(s != NULL && n == size && memcmp(s, data, size) == 0);
 		json_doc_free(doc);
+	} else
+		check(b.err == JSON_ERR_UTF8);
+	json_buf_cleanup(&b);
+
+	/* The sign form escapes exactly the quote and the backslash. */
+	json_buf_init(&b);
+	json_put_str_form(&b, (const char *)data, size, JSON_FORM_SIGN);
+	if (b.err == 0) {
+		size_t i, o = 1;
+
+		check(b.len >= size + 2 && b.data[0] == '"' && b.data[b.len - 1] == '"');
+		for (i = 0; i < size; i++) {
+			if (data[i] == '"' || data[i] == '\\')
+				check(b.data[o++] == '\\');
+			check(b.data[o++] == data[i]);
+		}
+		check(o == b.len - 1);
 	} else
 		check(b.err == JSON_ERR_UTF8);
 	json_buf_cleanup(&b);

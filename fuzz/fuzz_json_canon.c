@@ -32,6 +32,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_write_canonical(&b2, json_doc_root(d2));
 	if (b2.err != 0 || b2.len != b1.len || memcmp(b1.data, b2.data, b1.len) != 0)
 		abort();
+	/* The sign form of both trees is the same too, and never longer. */
+	json_buf_cleanup(&b1);
+	json_buf_cleanup(&b2);
+	json_write_canonical_form(&b1, json_doc_root(d1), JSON_FORM_SIGN);
+	json_write_canonical_form(&b2, json_doc_root(d2), JSON_FORM_SIGN);
+	if (b1.err != 0 || b2.err != 0 || b1.len != b2.len || b1.len > len ||
+	    memcmp(b1.data, b2.data, b1.len) != 0)
+		abort();
 out:
 	json_buf_cleanup(&b1);
 	json_buf_cleanup(&b2);

@@ -83,7 +83,8 @@ json_buf_detach(struct json_buf *b, uint8_t **data, size_t *len)
 		return JSON_ERR_NOMEM;
 	*data = b->data;
 	*len = b->len;
-	memset(b, 0, sizeof(*b));	/* transferred */
+	b->data = NULL;		/* transferred */
+	b->len = b->cap = 0;
 	return 0;
 }
 
@@ -181,13 +182,43 @@ put_escape(struct json_buf *b, uint8_t c)
 	}
 }
 
+/* The sign form escapes only the quote and the backslash. */
+static const uint8_t esc_sign[256] = {
+	['"'] = 1, ['\\'] = 1,
+	[0x80] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+static const uint8_t esc_sign_trusted[256] = { ['"'] = 1, ['\\'] = 1 };
+
+/* Nonzero when one of the eight bytes in x may need more than a copy. */
+static inline uint64_t
+word_needs(uint64_t x, int form, int trusted)
+{
+	uint64_t m = JSON_HASBYTE(x, '"') | JSON_HASBYTE(x, '\\');
+
+	if (form == JSON_FORM_FILE)
+		m |= (x & JSON_HIGHS) | JSON_HASLESS(x, 0x20) |
+		    JSON_HASBYTE(x, '<') | JSON_HASBYTE(x, '>') |
+		    JSON_HASBYTE(x, '&');
+	else if (!trusted)
+		m |= x & JSON_HIGHS;
+	return m;
+}
+
 /*
  * trusted: the bytes were validated by the reader, so only the length of each
  * multi-byte sequence is needed, not a second validation.
  */
 static void
-put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted)
+put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted, int form)
 {
+	const uint8_t *tab;
 	const char *why;
 	size_t	 i = 0, run = 0;
 	int	 k;
@@ -198,15 +229,31 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted)
 		b->err = JSON_ERR_NOMEM;
 		return;
 	}
+	if (form == JSON_FORM_FILE)
+		tab = esc;
+	else if (form == JSON_FORM_SIGN)
+		tab = trusted ? esc_sign_trusted : esc_sign;
+	else {
+		b->err = JSON_ERR_INVAL;
+		return;
+	}
 	json_buf_reserve(b, n + 2);
 	json_put_char(b, '"');
 	while (i < n) {
-		uint8_t c = s[i];
+		uint64_t w;
+		uint8_t	 c;
 
-		if (esc[c] == 0) {
-			i++;
-			continue;
+		while (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (word_needs(w, form, trusted))
+				break;
+			i += 8;
 		}
+		while (i < n && tab[s[i]] == 0)
+			i++;
+		if (i >= n)
+			break;
+		c = s[i];
 		if (c >= 0x80) {
 			if (trusted)
 				k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -215,8 +262,9 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted)
 					b->err = JSON_ERR_UTF8;
 				return;
 			}
-			/* U+2028 and U+2029 (E2 80 A8/A9) are escaped by Notary. */
-			if (c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] & 0xfe) == 0xa8) {
+			/* U+2028 and U+2029 (E2 80 A8/A9) are escaped in files. */
+			if (form == JSON_FORM_FILE && c == 0xe2 && s[i + 1] == 0x80 &&
+			    (s[i + 2] & 0xfe) == 0xa8) {
 				json_put_raw(b, s + run, i - run);
 				json_put_raw(b, s[i + 2] == 0xa8 ? "\\u2028" :
 				    "\\u2029", 6);
@@ -242,7 +290,20 @@ json_put_str(struct json_buf *b, const char *s, size_t n)
 		b->err = JSON_ERR_INVAL;
 		return;
 	}
-	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0);
+	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
+}
+
+void
+json_put_str_form(struct json_buf *b, const char *s, size_t n, int form)
+{
+	if (b->err != 0)
+		return;
+	if (s == NULL && n > 0) {
+		b->err = JSON_ERR_INVAL;
+		return;
+	}
+	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0, form);
 }
 
 void
@@ -262,7 +323,7 @@ json_put_int(struct json_buf *b, int64_t v)
 }
 
 static void
-put_scalar(struct json_buf *b, const struct json_value *v)
+put_scalar(struct json_buf *b, const struct json_value *v, int form)
 {
 	switch (v->type) {
 	case JSON_NULL:
@@ -278,7 +339,7 @@ put_scalar(struct json_buf *b, const struct json_value *v)
 		json_put_int(b, v->u.i);
 		break;
 	case JSON_STRING:
-		put_str(b, (const uint8_t *)v->u.s, v->n, 1);
+		put_str(b, (const uint8_t *)v->u.s, v->n, 1, form);
 		break;
 	default:
 		b->err = JSON_ERR_INVAL;
@@ -298,6 +359,14 @@ struct wframe {
 void
 json_write_canonical(struct json_buf *b, const struct json_value *v)
 {
+	json_write_canonical_form(b, v,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
+}
+
+void
+json_write_canonical_form(struct json_buf *b, const struct json_value *v,
+    int form)
+{
 	struct wframe	 local[32], *st = local, *ns;
 	size_t		 cap = 32, top = 0;
 	const struct json_value *child;
@@ -305,14 +374,14 @@ json_write_canonical(struct json_buf *b, const struct json_value *v)
 
 	if (b->err != 0)
 		return;
-	if (v == NULL) {
+	if (v == NULL || (form != JSON_FORM_FILE && form != JSON_FORM_SIGN)) {
 		b->err = JSON_ERR_INVAL;
 		return;
 	}
 	for (;;) {
 		if (v != NULL) {
 			if (v->type != JSON_ARRAY && v->type != JSON_OBJECT)
-				put_scalar(b, v);
+				put_scalar(b, v, form);
 			else {
 				json_put_char(b, v->type == JSON_ARRAY ? '[' : '{');
 				if (top == cap) {
@@ -353,7 +422,7 @@ json_write_canonical(struct json_buf *b, const struct json_value *v)
 			m = &f->v->u.m[f->i];
 			if (f->i > 0)
 				json_put_char(b, ',');
-			put_str(b, (const uint8_t *)m->key, m->keylen, 1);
+			put_str(b, (const uint8_t *)m->key, m->keylen, 1, form);
 			json_put_char(b, ':');
 			child = &m->val;
 		}

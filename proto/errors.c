@@ -6,7 +6,7 @@
 
 #include "proto.h"
 
-/* Indexed by enum proto_code; the strings are the protocol, never change them. */
+/* Indexed by enum proto_code; the strings are the protocol: never change. */
 static const char *const code_names[PROTO_CODE_COUNT] = {
 	[PROTO_CODE_NONE] = NULL,
 	[PROTO_CODE_BAD_FRAME] = "bad_frame",
@@ -85,7 +85,8 @@ proto_strerror(int r)
 	case PROTO_ERR_INVAL:		return "invalid argument";
 	case PROTO_ERR_AGAIN:		return "frame incomplete";
 	case PROTO_ERR_EOF:		return "connection closed";
-	case PROTO_ERR_TRUNCATED:	return "connection closed inside a frame";
+	case PROTO_ERR_TRUNCATED:
+		return "connection closed inside a frame";
 	case PROTO_ERR_TOO_LARGE:	return "frame longer than the maximum";
 	case PROTO_ERR_TIMEOUT:		return "deadline passed";
 	case PROTO_ERR_IO:		return "read or write failed";
@@ -150,7 +151,7 @@ error_vset(struct proto_error *e, enum proto_code code, const char *field,
 		if (w > 0 && (size_t)w < sizeof(e->message))
 			off = (size_t)w;
 	}
-	/* Truncation is accepted here: a message is for people and is capped. */
+	/* Truncation is accepted: a message is for people and capped. */
 	w = vsnprintf(e->message + off, sizeof(e->message) - off, fmt, ap);
 	if (w < 0)
 		e->message[off] = '\0';

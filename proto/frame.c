@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Frames: 4-byte big-endian length + payload, read and written with deadlines. */
+/* Frames: 4-byte big-endian length + payload, with deadlines. */
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -66,7 +66,7 @@ proto_frame_reader_announced(const struct proto_frame_reader *r)
 	return r->hdr_len == 4 ? r->need : 0;
 }
 
-/* Called once the header is complete: the cap is checked before any allocation. */
+/* Once the header is complete: the cap is checked before any allocation. */
 static int
 reader_header_done(struct proto_frame_reader *r)
 {
@@ -153,7 +153,7 @@ proto_frame_reader_read(struct proto_frame_reader *r, int fd)
 			got = frame_recv(fd, r->hdr + r->hdr_len,
 			    4 - r->hdr_len);
 		} else {
-			/* Read at most what the frame still needs: no over-read. */
+			/* At most what the frame still needs: no over-read. */
 			n = r->need - r->have;
 			if (n > FRAME_CHUNK * 4)
 				n = FRAME_CHUNK * 4;
@@ -173,7 +173,8 @@ proto_frame_reader_read(struct proto_frame_reader *r, int fd)
 			    PROTO_ERR_TRUNCATED;
 		if (r->hdr_len < 4) {
 			r->hdr_len += (size_t)got;
-			if (r->hdr_len == 4 && (rc = reader_header_done(r)) != 0)
+			if (r->hdr_len == 4 &&
+			    (rc = reader_header_done(r)) != 0)
 				return rc;
 		} else {
 			r->have += (size_t)got;

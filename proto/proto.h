@@ -19,7 +19,7 @@
 
 #define PROTO_VERSION		1		/* the only "v" spoken now */
 #define PROTO_MAX_FRAME_DEFAULT	(64u * 1024 * 1024)
-#define PROTO_MAX_FRAME_LIMIT	UINT32_MAX	/* what 4 length bytes can say */
+#define PROTO_MAX_FRAME_LIMIT	UINT32_MAX	/* 4 length bytes */
 #define PROTO_MAX_DEPTH_DEFAULT	16
 #define PROTO_MAX_VALUES_DEFAULT (1u << 20)
 #define PROTO_OP_MAX		64		/* bytes in an op name */
@@ -29,7 +29,7 @@
 #define PROTO_TAG_DOCKER_MAX	128
 #define PROTO_TARGET_NAME_MAX	1024
 #define PROTO_SIGNER_MAX	64
-#define PROTO_ROLE_MAX		(8 + PROTO_SIGNER_MAX)	/* "targets/" + signer */
+#define PROTO_ROLE_MAX		(8 + PROTO_SIGNER_MAX) /* targets/NAME */
 
 /*
  * Library return codes (negative). Never renumbered; new ones at the end.
@@ -39,18 +39,18 @@
 #define PROTO_OK		 0
 #define PROTO_ERR_NOMEM		-1	/* allocation failed */
 #define PROTO_ERR_INVAL		-2	/* bad argument from the caller */
-#define PROTO_ERR_AGAIN		-3	/* frame incomplete; more bytes needed */
+#define PROTO_ERR_AGAIN		-3	/* more bytes needed */
 #define PROTO_ERR_EOF		-4	/* peer closed at a frame boundary */
-#define PROTO_ERR_TRUNCATED	-5	/* input ended inside a frame or field */
+#define PROTO_ERR_TRUNCATED	-5	/* input ended inside a frame */
 #define PROTO_ERR_TOO_LARGE	-6	/* frame length above max_frame */
 #define PROTO_ERR_TIMEOUT	-7	/* deadline passed */
-#define PROTO_ERR_IO		-8	/* read/write/poll failed (errno kept) */
+#define PROTO_ERR_IO		-8	/* read/write/poll failed */
 #define PROTO_ERR_EMPTY_FRAME	-9	/* a zero-length frame */
 #define PROTO_ERR_JSON		-10	/* payload is not acceptable JSON */
-#define PROTO_ERR_REQUEST	-11	/* envelope or field wrong (see proto_error) */
+#define PROTO_ERR_REQUEST	-11	/* envelope or field wrong */
 #define PROTO_ERR_VERSION	-12	/* "v" not spoken here */
 #define PROTO_ERR_MISSING	-13	/* a required field is absent */
-#define PROTO_ERR_RESPONSE	-14	/* a response does not follow the protocol */
+#define PROTO_ERR_RESPONSE	-14	/* response breaks the protocol */
 
 const char *proto_strerror(int r);
 
@@ -308,8 +308,8 @@ int proto_req_check_members(const struct proto_req *req,
  * result is the JSON text of the result object as the handler wrote it; an
  * empty result becomes {}. It is trusted to be one JSON object.
  * Keys are written in byte order: {"id":…,"ok":true,"result":…} and
- * {"error":{"code":…,"field":…,"message":…},"id":…,"ok":false}; "id" only
- * when the request had one, "field" only when set.
+ * {"error":{"code":…,"field":…,"message":…},"id":…,"ok":false};
+ * "id" only when the request had one, "field" only when set.
  */
 void proto_resp_ok(struct json_buf *b, const struct proto_id *id,
     const uint8_t *result, size_t result_len);
@@ -349,7 +349,7 @@ int proto_gun_check(const char *field, const char *s, size_t len,
     struct proto_error *err);
 
 #define PROTO_TAG_DOCKER	0	/* [A-Za-z0-9_][A-Za-z0-9._-]{0,127} */
-#define PROTO_TAG_NOTARY	1	/* any target name Notary handles well */
+#define PROTO_TAG_NOTARY	1	/* any name Notary handles */
 /*
  * Tag / target names. PROTO_TAG_DOCKER is Docker's tag grammar, what the
  * socket accepts for names being added. PROTO_TAG_NOTARY accepts any valid
@@ -384,5 +384,24 @@ int proto_size_check(const char *field, int64_t v, int64_t min, int64_t max,
     struct proto_error *err);
 /* 1 when s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int proto_utf8_valid(const void *s, size_t len);
+
+/*
+ * Building a request (clients): proto_req_begin writes
+ * {"id":…,"op":OP,"v":1 (id only when given); each field is
+ * proto_req_key(b, "gun") followed by its value (json_put_*); then
+ * proto_req_end. Errors stick in b->err.
+ */
+void proto_req_begin(struct json_buf *b, const char *op,
+    const struct proto_id *id);
+void proto_req_key(struct json_buf *b, const char *name);
+void proto_req_end(struct json_buf *b);
+/*
+ * One exchange: sends req as a frame, reads one reply frame (lim->max_frame,
+ * default 64 MiB) and decodes it into resp (clean it up after). timeout_ms
+ * applies to the write and to the read separately. Returns 0 (look at
+ * resp->ok), or a PROTO_ERR_* from the frame functions or the decoder.
+ */
+int proto_call(int fd, const struct json_buf *req,
+    const struct proto_limits *lim, int timeout_ms, struct proto_resp *resp);
 
 #endif /* SIGNERD_PROTO_H */

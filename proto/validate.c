@@ -336,7 +336,8 @@ proto_sha256_hex_check(const char *field, const char *s, size_t len,
 		return PROTO_ERR_REQUEST;
 	}
 	for (i = 0; i < len; i++) {
-		if ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))
+		if ((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f'))
 			continue;
 		return bad(err, field, s, len,
 		    "not a lowercase hex digit", i);

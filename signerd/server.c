@@ -38,7 +38,7 @@ struct conn {
 	int			 fd;
 	enum conn_state		 state;
 	int			 in_frame;	/* deadline is the frame's */
-	int			 closing;	/* close once the reply is out */
+	int			 closing;	/* close after the reply */
 	int64_t			 deadline;
 	struct server_peer	 peer;
 	struct proto_frame_reader rd;
@@ -88,9 +88,11 @@ server_strerror(int r)
 	case SERVER_OK:			return "success";
 	case SERVER_ERR_NOMEM:		return "out of memory";
 	case SERVER_ERR_INVAL:		return "invalid server configuration";
-	case SERVER_ERR_DIR:		return "unsafe or missing socket directory";
+	case SERVER_ERR_DIR:
+		return "unsafe or missing socket directory";
 	case SERVER_ERR_SOCKET:		return "cannot create the socket";
-	case SERVER_ERR_IN_USE:		return "socket in use by another server";
+	case SERVER_ERR_IN_USE:
+		return "socket in use by another server";
 	case SERVER_ERR_ACTIVATION:	return "unusable systemd socket";
 	case SERVER_ERR_THREAD:		return "cannot start worker threads";
 	case SERVER_ERR_SYS:		return "system call failed";
@@ -166,7 +168,8 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.idle_timeout_ms = DEF_IDLE_TIMEOUT;
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
-		server_msgf(msg, msglen, "workers (at most 1024), max_conns (at most "
+		server_msgf(msg, msglen,
+		    "workers (at most 1024), max_conns (at most "
 		    "65536) or max_frame (at most %u) out of range",
 		    (unsigned)PROTO_MAX_FRAME_LIMIT);
 		rc = SERVER_ERR_INVAL;
@@ -296,7 +299,7 @@ conn_accept(struct server *s, int64_t now)
 				    strerror(errno));
 			return;
 		}
-		/* Every decision downstream rests on this: no creds, no service. */
+		/* Everything downstream rests on this: no creds, no service. */
 		sl = sizeof(uc);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) != 0 ||
 		    sl != sizeof(uc)) {
@@ -376,7 +379,8 @@ conn_readable(struct server *s, struct conn *c, int64_t now)
 		return;
 	}
 	if (rc == PROTO_ERR_TOO_LARGE) {
-		server_msgf(m, sizeof(m), "frame of %lu bytes exceeds the maximum of "
+		server_msgf(m, sizeof(m),
+		    "frame of %lu bytes exceeds the maximum of "
 		    "%zu bytes; closing the connection",
 		    (unsigned long)proto_frame_reader_announced(&c->rd),
 		    s->cfg.max_frame);
@@ -488,7 +492,7 @@ worker_serve(struct server *s, struct conn *c)
 	free(c->frame);
 	c->frame = NULL;
 	c->frame_len = 0;
-	/* Most replies fit in the socket buffer: send now, skip a poll round. */
+	/* Most replies fit in the socket buffer: send now, no poll round. */
 	if (c->out.len > 0 && proto_send_some(c->fd, c->out.data, c->out.len,
 	    &c->out_off) == PROTO_ERR_IO)
 		c->closing = 1;
@@ -520,7 +524,7 @@ worker_main(void *arg)
 		c->next = s->done;
 		s->done = c;
 		pthread_mutex_unlock(&s->mu);
-		/* A full pipe already holds a wake-up; losing this one is fine. */
+		/* A full pipe already holds a wake-up; losing one is fine. */
 		(void)!write(s->wake[1], &b, 1);
 	}
 	return NULL;

@@ -45,12 +45,12 @@ struct server_config {
 	gid_t		 socket_gid;
 
 	unsigned	 workers;	/* 0: 4 */
-	unsigned	 max_conns;	/* 0: 256; beyond it: "busy" and close */
+	unsigned	 max_conns;	/* 0: 256; then "busy", close */
 	size_t		 max_frame;	/* 0: PROTO_MAX_FRAME_DEFAULT */
-	int		 frame_timeout_ms;	/* 0: 10000; first byte to last */
+	int		 frame_timeout_ms;	/* 0: 10000; 1st to last byte */
 	int		 write_timeout_ms;	/* 0: 10000; one reply */
 	int		 idle_timeout_ms;	/* 0: 60000; between frames */
-	int		 signals;	/* install SIGTERM/SIGINT/SIGHUP handlers */
+	int		 signals;	/* handle TERM/INT/HUP */
 
 	server_handler_fn *handler;
 	void		*handler_ctx;
@@ -88,6 +88,10 @@ struct server;
 int server_new(const struct server_config *cfg, struct server **out,
     char *msg, size_t msglen);
 /*
+ * With cfg->signals, server_new installs the handlers (so a SIGTERM that
+ * comes before server_run is kept) and server_free restores the old ones;
+ * only one such server per process.
+ *
  * Starts the workers and serves until SIGTERM/SIGINT (when cfg->signals) or
  * server_stop; then stops accepting, finishes requests in flight, writes
  * their replies, closes everything and returns 0.

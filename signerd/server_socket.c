@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The listening socket: inherited from systemd, or made in a checked directory. */
+/* The listening socket: from systemd, or made in a checked directory. */
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,14 +74,16 @@ listen_activated(int *fdp, int *found, char *msg, size_t msglen)
 	errno = 0;
 	nfds = strtol(fds_s, &end, 10);
 	if (errno != 0 || end == fds_s || *end != '\0' || nfds != 1) {
-		server_msgf(msg, msglen, "LISTEN_FDS=%s: signerd takes exactly one "
+		server_msgf(msg, msglen,
+		    "LISTEN_FDS=%s: signerd takes exactly one "
 		    "socket from systemd", fds_s);
 		return SERVER_ERR_ACTIVATION;
 	}
 	sl = sizeof(type);
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type,
 	    &sl) != 0 || type != SOCK_STREAM) {
-		server_msgf(msg, msglen, "fd 3 from systemd is not a stream socket");
+		server_msgf(msg, msglen,
+		    "fd 3 from systemd is not a stream socket");
 		return SERVER_ERR_ACTIVATION;
 	}
 	sl = sizeof(acc);
@@ -94,7 +96,8 @@ listen_activated(int *fdp, int *found, char *msg, size_t msglen)
 	memset(&sa, 0, sizeof(sa));
 	if (getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&sa,
 	    &sl) != 0 || sa.sun_family != AF_UNIX) {
-		server_msgf(msg, msglen, "fd 3 from systemd is not a Unix socket "
+		server_msgf(msg, msglen,
+		    "fd 3 from systemd is not a Unix socket "
 		    "(ListenStream= must name a path)");
 		return SERVER_ERR_ACTIVATION;
 	}
@@ -120,15 +123,17 @@ socket_dir_check(const struct server_config *cfg, const char *dir,
 	struct stat st;
 
 	if (mkdir(dir, 0750) == 0) {
-		/* mkdir obeys the umask (077 once hardened); say what we mean. */
+		/* mkdir obeys the umask (077 when hardened): set it plainly. */
 		if (chmod(dir, 0750) != 0 || (cfg->set_group &&
 		    chown(dir, (uid_t)-1, cfg->socket_gid) != 0)) {
-			server_msgf(msg, msglen, "socket directory %s: cannot set "
+			server_msgf(msg, msglen,
+			    "socket directory %s: cannot set "
 			    "mode 0750 and group: %s", dir, strerror(errno));
 			return SERVER_ERR_DIR;
 		}
 	} else if (errno != EEXIST) {
-		server_msgf(msg, msglen, "cannot create socket directory %s: %s",
+		server_msgf(msg, msglen,
+		    "cannot create socket directory %s: %s",
 		    dir, strerror(errno));
 		return SERVER_ERR_DIR;
 	}
@@ -138,12 +143,14 @@ socket_dir_check(const struct server_config *cfg, const char *dir,
 		return SERVER_ERR_DIR;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		server_msgf(msg, msglen, "socket directory %s is not a directory "
+		server_msgf(msg, msglen,
+		    "socket directory %s is not a directory "
 		    "(symbolic links are refused)", dir);
 		return SERVER_ERR_DIR;
 	}
 	if (st.st_uid != geteuid()) {
-		server_msgf(msg, msglen, "socket directory %s is owned by uid %u, "
+		server_msgf(msg, msglen,
+		    "socket directory %s is owned by uid %u, "
 		    "not by signerd's uid %u: chown it or pick another",
 		    dir, (unsigned)st.st_uid, (unsigned)geteuid());
 		return SERVER_ERR_DIR;
@@ -175,7 +182,8 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	}
 	plen = strlen(cfg->socket_path);
 	if (plen >= sizeof(sa.sun_path)) {
-		server_msgf(msg, msglen, "socket path %s is %zu bytes long; Unix "
+		server_msgf(msg, msglen,
+		    "socket path %s is %zu bytes long; Unix "
 		    "sockets allow at most %zu", cfg->socket_path, plen,
 		    sizeof(sa.sun_path) - 1);
 		return SERVER_ERR_INVAL;
@@ -185,7 +193,8 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	} else if (slash == cfg->socket_path) {
 		memcpy(dir, "/", 2);
 	} else {
-		memcpy(dir, cfg->socket_path, (size_t)(slash - cfg->socket_path));
+		memcpy(dir, cfg->socket_path,
+		    (size_t)(slash - cfg->socket_path));
 		dir[slash - cfg->socket_path] = '\0';
 	}
 	if (slash != NULL && slash[1] == '\0') {
@@ -201,7 +210,8 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	memcpy(sa.sun_path, cfg->socket_path, plen + 1);
 	if (lstat(cfg->socket_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			server_msgf(msg, msglen, "%s exists and is not a socket; "
+			server_msgf(msg, msglen,
+			    "%s exists and is not a socket; "
 			    "refusing to replace it", cfg->socket_path);
 			return SERVER_ERR_SOCKET;
 		}
@@ -217,7 +227,8 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 			}
 		}
 		if (unlink(cfg->socket_path) != 0) {
-			server_msgf(msg, msglen, "cannot remove stale socket %s: %s",
+			server_msgf(msg, msglen,
+			    "cannot remove stale socket %s: %s",
 			    cfg->socket_path, strerror(errno));
 			return SERVER_ERR_SOCKET;
 		}
@@ -245,7 +256,8 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	*fdp = fd;	/* the caller closes and unlinks from here on */
 	if (chmod(cfg->socket_path, mode) != 0 || (cfg->set_group &&
 	    chown(cfg->socket_path, (uid_t)-1, cfg->socket_gid) != 0)) {
-		server_msgf(msg, msglen, "socket %s: cannot set mode %04o / group "
+		server_msgf(msg, msglen,
+		    "socket %s: cannot set mode %04o / group "
 		    "%u: %s", cfg->socket_path, (unsigned)mode,
 		    (unsigned)cfg->socket_gid, strerror(errno));
 		return SERVER_ERR_SOCKET;

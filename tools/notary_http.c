@@ -346,7 +346,7 @@ request(struct notary_http *h, enum nh_method m, const char *url,
 	struct curl_slist *hdrs = NULL;
 	struct notary_http_challenge c;
 	long status = 0;
-	int r, attempt, basic = 0;
+	int r, attempt, basic = h->basic;
 
 	memset(&b, 0, sizeof(b));
 	memset(&h->err, 0, sizeof(h->err));
@@ -361,6 +361,8 @@ request(struct notary_http *h, enum nh_method m, const char *url,
 			goto out;
 		if (status != 401 || attempt > 0)
 			break;
+		if (basic)
+			break;	/* the credentials themselves were refused */
 		if (notary_http_challenge_parse(h->challenge,
 		    strlen(h->challenge), &c) == 0) {
 			secret_free(h->token);
@@ -374,6 +376,8 @@ request(struct notary_http *h, enum nh_method m, const char *url,
 			break;
 		}
 	}
+	if (basic && status != 401)
+		h->basic = 1;
 	if ((r = status_map(h, status, &b)) != 0)
 		goto out;
 	if (out != NULL) {

@@ -67,6 +67,7 @@ struct notary_http_file {
 struct notary_http_stats {
 	unsigned long	requests;	/* HTTP requests made, token requests included */
 	unsigned long	connects;	/* new connections opened */
+	unsigned long	tokens;		/* tokens fetched from an auth realm */
 };
 
 struct notary_http;

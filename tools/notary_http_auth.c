@@ -199,6 +199,7 @@ notary_http_token_fetch(struct notary_http *h,
 		r = NOTARY_HTTP_ERR_NOMEM;
 		goto out;
 	}
+	h->stats.tokens++;
 	r = 0;
 out:
 	if (doc != NULL) {

@@ -33,6 +33,7 @@ struct notary_http {
 	char			*token;		/* static or fetched bearer token */
 	char			*username;
 	char			*password;
+	int			 basic;		/* server asked for Basic: send it up front */
 	char			 challenge[2048]; /* last WWW-Authenticate: Bearer */
 	struct notary_http_error err;
 	struct notary_http_stats stats;

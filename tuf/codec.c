@@ -216,20 +216,24 @@ tuf_b64_encode(const uint8_t *in, size_t n, struct json_buf *b)
 	return b->err ? TUF_ERR_NOMEM : 0;
 }
 
+/* Value of a base64 character, 64 for anything else. */
+static const uint8_t b64tab[256] = {
+#define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
+	X64, X64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
+	64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64,
+	64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+	X64, X64, X64, X64, X64, X64, X64, X64,
+#undef X64
+};
+
 static int
 b64v(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64tab[c] == 64 ? -1 : b64tab[c];
 }
 
 /* Strict: padded, no whitespace, zero trailing bits (so re-encoding is exact). */
@@ -242,6 +246,15 @@ b64_decode_into(const char *in, size_t n, uint8_t *out, size_t *outlen)
 	if (n % 4 != 0)
 		return -1;
 	for (i = 0; i < n; i += 4) {
+		uint8_t a0 = b64tab[(uint8_t)in[i]], a1 = b64tab[(uint8_t)in[i + 1]],
+		    a2 = b64tab[(uint8_t)in[i + 2]], a3 = b64tab[(uint8_t)in[i + 3]];
+
+		if ((a0 | a1 | a2 | a3) < 64) {
+			out[o++] = (uint8_t)(a0 << 2 | a1 >> 4);
+			out[o++] = (uint8_t)((a1 & 15) << 4 | a2 >> 2);
+			out[o++] = (uint8_t)((a2 & 3) << 6 | a3);
+			continue;
+		}
 		pad = 0;
 		for (k = 0; k < 4; k++) {
 			if (in[i + k] == '=' && i + 4 == n && k >= 2) {

@@ -201,8 +201,9 @@ tuf_target_get(const struct tuf_targets *t, size_t i, const char **name,
 	fm->custom_len = e->has_custom ? e->custom_len : 0;
 }
 
-static int
-pool_put(struct tuf_targets *t, const void *p, size_t n, uint32_t *off)
+int
+tuf_pool_put(struct tuf_targets *t, const void *p, size_t n,
+    uint32_t *off)
 {
 	if (t->pool_len + n > UINT32_MAX - 1)
 		return TUF_ERR_TOO_BIG;
@@ -291,14 +292,14 @@ tuf_targets_set(struct tuf_targets *t, const char *name, size_t name_len,
 	/* A replaced entry's old bytes stay in the pool until the model is freed. */
 	if (found) {
 		e.name_off = t->t[i].name_off;
-	} else if ((r = pool_put(t, name, name_len, &e.name_off)) != 0)
+	} else if ((r = tuf_pool_put(t, name, name_len, &e.name_off)) != 0)
 		return r;
 	e.name_len = (uint32_t)name_len;
 	if (fm->has_sha512 &&
-	    (r = pool_put(t, fm->sha512, 64, &e.sha512_off)) != 0)
+	    (r = tuf_pool_put(t, fm->sha512, 64, &e.sha512_off)) != 0)
 		return r;
 	if (fm->custom != NULL) {
-		if ((r = pool_put(t, fm->custom, fm->custom_len,
+		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
 		    &e.custom_off)) != 0)
 			return r;
 		e.custom_len = (uint32_t)fm->custom_len;
@@ -409,6 +410,22 @@ tuf_delegation_remove(struct tuf_targets *t, const char *name)
 	    (t->ndroles - i - 1) * sizeof(*t->droles));
 	t->ndroles--;
 	return 0;
+}
+
+int
+tuf_delegation_allows(const struct tuf_role *d, const char *name,
+    size_t name_len)
+{
+	size_t i, pl;
+
+	if (d == NULL || name == NULL)
+		return TUF_ERR_INVAL;
+	for (i = 0; i < d->npaths; i++) {
+		pl = strlen(d->paths[i]);
+		if (pl <= name_len && memcmp(name, d->paths[i], pl) == 0)
+			return 0;
+	}
+	return TUF_ERR_PATHS;
 }
 
 /* ---- root roles ---- */

@@ -112,9 +112,8 @@ strlist(struct pctx *p, const struct json_value *arr, const char *where,
 	*nout = n;
 	return 0;
 fail:
-	while (i > 0)
-		free(v[--i]);
-	free(v[0]);
+	for (i = 0; i < n; i++)
+		free(v[i]);	/* calloc'd: unset entries are NULL */
 	free(v);
 	return r;
 }
@@ -333,33 +332,11 @@ parse_filemeta(struct pctx *p, const struct json_value *o, const char *where,
 			return tuf_err(p->err, TUF_ERR_FIELD_TYPE, p->role,
 			    "%s[\"%.60s\"]: custom is null", where, name);
 		custom->len = 0;
-		tuf_put_value(custom, c);
+		json_write_canonical_form(custom, c, JSON_FORM_SIGN);
 		if (custom->err)
 			return tuf_err(p->err, TUF_ERR_NOMEM, p->role,
 			    "out of memory");
 	}
-	return 0;
-}
-
-static int
-pool_add(struct tuf_targets *t, const void *p, size_t n, uint32_t *off)
-{
-	if (t->pool_len + n > UINT32_MAX - 1)
-		return TUF_ERR_TOO_BIG;
-	if (t->pool_len + n > t->pool_cap) {
-		size_t	 ncap = t->pool_cap ? t->pool_cap : 256;
-		char	*q;
-
-		while (ncap < t->pool_len + n)
-			ncap *= 2;
-		if ((q = realloc(t->pool, ncap)) == NULL)
-			return TUF_ERR_NOMEM;
-		t->pool = q;
-		t->pool_cap = ncap;
-	}
-	memcpy(t->pool + t->pool_len, p, n);
-	*off = (uint32_t)t->pool_len;
-	t->pool_len += n;
 	return 0;
 }
 
@@ -385,7 +362,7 @@ targets_append(struct tuf_targets *t, const char *name, size_t nl,
 	e = &t->t[t->n];
 	memset(e, 0, sizeof(*e));
 	e->sha512_off = UINT32_MAX;
-	if ((r = pool_add(t, name, nl, &e->name_off)) != 0)
+	if ((r = tuf_pool_put(t, name, nl, &e->name_off)) != 0)
 		return r;
 	e->name_len = (uint32_t)nl;
 	e->length = fm->length;
@@ -393,10 +370,10 @@ targets_append(struct tuf_targets *t, const char *name, size_t nl,
 	if (fm->has_sha256)
 		memcpy(e->sha256, fm->sha256, 32);
 	if (fm->has_sha512 &&
-	    (r = pool_add(t, fm->sha512, 64, &e->sha512_off)) != 0)
+	    (r = tuf_pool_put(t, fm->sha512, 64, &e->sha512_off)) != 0)
 		return r;
 	if (fm->custom != NULL) {
-		if ((r = pool_add(t, fm->custom, fm->custom_len,
+		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
 		    &e->custom_off)) != 0)
 			return r;
 		e->custom_len = (uint32_t)fm->custom_len;
@@ -451,9 +428,10 @@ parse_targets(struct pctx *p, const struct json_value *s, struct tuf_meta *m)
 			return r;
 	}
 	n = json_value_count(tg);
-	if ((t->t = malloc((n ? n : 1) * sizeof(*t->t))) == NULL)
+	/* Headroom so that the usual edit (a tag or two) does not move the array. */
+	t->cap = n + n / 16 + 16;
+	if ((t->t = malloc(t->cap * sizeof(*t->t))) == NULL)
 		return tuf_err(p->err, TUF_ERR_NOMEM, p->role, "out of memory");
-	t->cap = n ? n : 1;
 	json_buf_init(&custom);
 	r = 0;
 	for (i = 0; i < n; i++) {
@@ -688,7 +666,7 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	if (r != 0 || (r = parse_sigs(&p, sigs, m)) != 0)
 		goto out;
 	json_buf_init(&msg);
-	tuf_put_value(&msg, sg);
+	json_write_canonical_form(&msg, sg, JSON_FORM_SIGN);
 	if (msg.err == 0)
 		(void)json_buf_detach(&msg, &m->signed_msg, &m->signed_msg_len);
 	if (msg.err || m->signed_msg == NULL) {

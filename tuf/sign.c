@@ -73,10 +73,11 @@ tuf_meta_sign(struct tuf_meta *m, const struct tuf_signer *signers, size_t n,
 	m->sigs = sigs;
 	m->nsigs = n;
 	sigs = NULL;	/* transferred */
-	/* The model changed hands: a parsed message no longer applies. */
+	/* What was just signed is now the model's message (verifiable as parsed). */
 	free(m->signed_msg);
 	m->signed_msg = NULL;
 	m->signed_msg_len = 0;
+	(void)json_buf_detach(&msg, &m->signed_msg, &m->signed_msg_len);
 	r = 0;
 out:
 	if (sigs != NULL) {

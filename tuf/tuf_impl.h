@@ -18,8 +18,6 @@ int tuf_err(struct tuf_error *err, int code, const char *role,
 
 /* Sign-form string: quotes, `"` and `\` escaped, all else raw. */
 void tuf_put_sstr(struct json_buf *b, const char *s, size_t n);
-/* Sign form of any parsed value (Notary verifies over this). */
-void tuf_put_value(struct json_buf *b, const struct json_value *v);
 void tuf_put_b64(struct json_buf *b, const uint8_t *p, size_t n);
 void tuf_put_filemeta(struct json_buf *b, const struct tuf_filemeta *fm);
 void tuf_put_keyset(struct json_buf *b, const struct tuf_keyset *ks);
@@ -41,5 +39,8 @@ void tuf_targets_cleanup(struct tuf_targets *t);
 void tuf_filemeta_cleanup(struct tuf_filemeta *fm);
 
 char *tuf_strndup(const char *s, size_t n);
+/* Appends n bytes to a targets pool; *off is where they start. */
+int tuf_pool_put(struct tuf_targets *t, const void *p, size_t n,
+    uint32_t *off);
 
 #endif /* SIGNERD_TUF_IMPL_H */

@@ -6,79 +6,14 @@
 
 #define PUTS(b, lit)	json_put_raw((b), (lit), sizeof(lit) - 1)
 
-/* Bytes that end a plain run in the sign form. */
-static const uint8_t sign_special[256] = { ['"'] = 1, ['\\'] = 1 };
-
+/*
+ * Sign-form strings come from json/ (one implementation of Notary's rules);
+ * it also refuses invalid UTF-8 that a caller may have put in a model.
+ */
 void
 tuf_put_sstr(struct json_buf *b, const char *s, size_t n)
 {
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i, start = 0;
-
-	json_buf_reserve(b, n + 2);
-	json_put_char(b, '"');
-	for (i = 0; i < n; i++) {
-		if (!sign_special[p[i]])
-			continue;
-		json_put_raw(b, p + start, i - start);
-		json_put_char(b, '\\');
-		json_put_char(b, (char)p[i]);
-		start = i + 1;
-	}
-	json_put_raw(b, p + start, n - start);
-	json_put_char(b, '"');
-}
-
-void
-tuf_put_value(struct json_buf *b, const struct json_value *v)
-{
-	const struct json_value	*c;
-	const char		*s, *key;
-	size_t			 n, i, kl;
-	int64_t			 iv;
-
-	switch (json_value_type(v)) {
-	case JSON_NULL:
-		PUTS(b, "null");
-		break;
-	case JSON_TRUE:
-		PUTS(b, "true");
-		break;
-	case JSON_FALSE:
-		PUTS(b, "false");
-		break;
-	case JSON_INT:
-		(void)json_value_int(v, &iv);
-		json_put_int(b, iv);
-		break;
-	case JSON_STRING:
-		s = json_value_str(v, &n);
-		tuf_put_sstr(b, s, n);
-		break;
-	case JSON_ARRAY:
-		json_put_char(b, '[');
-		n = json_value_count(v);
-		for (i = 0; i < n; i++) {
-			if (i)
-				json_put_char(b, ',');
-			tuf_put_value(b, json_array_at(v, i));
-		}
-		json_put_char(b, ']');
-		break;
-	case JSON_OBJECT:
-		json_put_char(b, '{');
-		n = json_value_count(v);
-		for (i = 0; i < n; i++) {
-			c = json_object_at(v, i, &key, &kl);
-			if (i)
-				json_put_char(b, ',');
-			tuf_put_sstr(b, key, kl);
-			json_put_char(b, ':');
-			tuf_put_value(b, c);
-		}
-		json_put_char(b, '}');
-		break;
-	}
+	json_put_str_form(b, s, n, JSON_FORM_SIGN);
 }
 
 /*
@@ -342,7 +277,10 @@ tuf_meta_write_signed(const struct tuf_meta *m, struct json_buf *b)
 	default:
 		return TUF_ERR_INVAL;
 	}
-	return b->err ? TUF_ERR_NOMEM : 0;
+	/* Besides memory, json/ refuses strings a caller set that are not UTF-8. */
+	if (b->err)
+		return b->err == JSON_ERR_NOMEM ? TUF_ERR_NOMEM : TUF_ERR_INVAL;
+	return 0;
 }
 
 int

@@ -17,6 +17,7 @@ set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: ${0##*/} OUTDIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/notary-server.sh
 . "$here/../lib/notary-server.sh"
 
 out=$1

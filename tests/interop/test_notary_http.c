@@ -7,6 +7,8 @@
  * 2.snapshot.json, targets.json, snapshot.json, targets_releases.json).
  *
  *   test_notary_http URL CA GUN DIR
+ *   test_notary_http --auth URL CA GUN DIR   (server with token auth; env
+ *       NH_TEST_USER, NH_TEST_PASS, NH_TEST_TOKEN, NH_TEST_BASIC_URL)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -61,7 +63,8 @@ slurp(const char *name, uint8_t **out, size_t *len)
 }
 
 static struct notary_http *
-handle(const char *u, const char *cafile, long timeout_ms, size_t max)
+handle_auth(const char *u, const char *cafile, long timeout_ms, size_t max,
+    const char *user, const char *pass, const char *token)
 {
 	struct notary_http_opts o;
 	struct notary_http *h = NULL;
@@ -69,6 +72,9 @@ handle(const char *u, const char *cafile, long timeout_ms, size_t max)
 
 	memset(&o, 0, sizeof(o));
 	o.server = u;
+	o.username = user;
+	o.password = pass;
+	o.token = token;
 	o.ca_file = cafile;
 	o.timeout_ms = timeout_ms;
 	o.connect_timeout_ms = timeout_ms;
@@ -79,6 +85,12 @@ handle(const char *u, const char *cafile, long timeout_ms, size_t max)
 		exit(1);
 	}
 	return h;
+}
+
+static struct notary_http *
+handle(const char *u, const char *cafile, long timeout_ms, size_t max)
+{
+	return handle_auth(u, cafile, timeout_ms, max, NULL, NULL, NULL);
 }
 
 /* GET role/version and compare with DIR/name. */
@@ -367,20 +379,110 @@ test_transport(void)
 	notary_http_free(h);
 }
 
+/*
+ * Against notary-server with token auth (token-server.py as the realm):
+ * anonymous pull, refused push, wrong password, the full dance with the
+ * right one, a static token, and Basic on a server that asks for it.
+ */
+static int
+auth_main(void)
+{
+	const char *user = getenv("NH_TEST_USER");
+	const char *pass = getenv("NH_TEST_PASS");
+	const char *token = getenv("NH_TEST_TOKEN");
+	const char *basic_url = getenv("NH_TEST_BASIC_URL");
+	const struct notary_http_error *e;
+	struct notary_http *h;
+	struct notary_http_stats st;
+	struct notary_http_file f;
+	uint8_t *b = NULL;
+	size_t blen;
+	int r;
+
+	if (user == NULL || pass == NULL || token == NULL || basic_url == NULL) {
+		fprintf(stderr, "NH_TEST_USER, NH_TEST_PASS, NH_TEST_TOKEN, "
+		    "NH_TEST_BASIC_URL must be set\n");
+		return 2;
+	}
+
+	/* Anonymous: the realm hands out pull-only tokens. */
+	h = handle(url, ca, 0, 0);
+	get_same(h, "root", 0, "root.json");
+	f.role = "targets";
+	f.data = (const uint8_t *)"{}";
+	f.len = 2;
+	r = notary_http_publish(h, gun, &f, 1);
+	e = notary_http_last_error(h);
+	CHECK(r == NOTARY_HTTP_ERR_AUTH && e->status == 401,
+	    "anonymous push: %s (%s)", notary_http_strerror(r), e->message);
+	notary_http_free(h);
+
+	/* Wrong password: the realm refuses, nothing reaches the server. */
+	h = handle_auth(url, ca, 0, 0, user, "wrong-password", NULL);
+	r = notary_http_get_meta(h, gun, "root", 0, &b, &blen);
+	e = notary_http_last_error(h);
+	CHECK(r == NOTARY_HTTP_ERR_TOKEN && strstr(e->message, "401") != NULL,
+	    "wrong password: %s (%s)", notary_http_strerror(r), e->message);
+	notary_http_free(h);
+
+	/* The right one: the whole exact-bytes round trip behind tokens. */
+	h = handle_auth(url, ca, 0, 0, user, pass, NULL);
+	test_exact_bytes(h);
+	notary_http_stats_get(h, &st);
+	printf("with tokens: %lu requests, %lu tokens, %lu connections\n",
+	    st.requests, st.tokens, st.connects);
+	/* A token per change of scope (pull, push, delete), not per request. */
+	CHECK(st.tokens >= 2 && st.tokens * 4 < st.requests,
+	    "%lu tokens for %lu requests", st.tokens, st.requests);
+	CHECK(st.connects <= 2, "%lu connections (server and realm)",
+	    st.connects);
+	notary_http_free(h);
+
+	/* A static token is sent up front: one request, no 401. */
+	h = handle_auth(url, ca, 0, 0, NULL, NULL, token);
+	get_same(h, "root", 0, "root.json");
+	notary_http_stats_get(h, &st);
+	CHECK(st.requests == 1 && st.tokens == 0,
+	    "static token: %lu requests, %lu tokens", st.requests, st.tokens);
+	notary_http_free(h);
+
+	/* Basic, asked for by the server, then sent up front. */
+	h = handle(basic_url, ca, 0, 0);
+	r = notary_http_ping(h);
+	CHECK(r == NOTARY_HTTP_ERR_AUTH, "basic, no credentials: %s",
+	    notary_http_strerror(r));
+	notary_http_free(h);
+	h = handle_auth(basic_url, ca, 0, 0, user, pass, NULL);
+	r = notary_http_ping(h);
+	CHECK(r == 0, "basic: %s", notary_http_strerror(r));
+	r = notary_http_ping(h);
+	notary_http_stats_get(h, &st);
+	CHECK(r == 0 && st.requests == 3, "basic again: %s, %lu requests",
+	    notary_http_strerror(r), st.requests);
+	notary_http_free(h);
+
+	printf("test_notary_http --auth: %s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct notary_http *h;
 	struct notary_http_stats st;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s URL CA GUN DIR\n", argv[0]);
+	int auth = argc == 6 && strcmp(argv[1], "--auth") == 0;
+
+	if (argc != 5 && !auth) {
+		fprintf(stderr, "usage: %s [--auth] URL CA GUN DIR\n", argv[0]);
 		return 2;
 	}
-	url = argv[1];
-	ca = argv[2];
-	gun = argv[3];
-	dir = argv[4];
+	url = argv[1 + auth];
+	ca = argv[2 + auth];
+	gun = argv[3 + auth];
+	dir = argv[4 + auth];
+	if (auth)
+		return auth_main();
 
 	h = handle(url, ca, 0, 0);
 	test_exact_bytes(h);

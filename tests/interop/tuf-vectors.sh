@@ -7,6 +7,7 @@
 #   tuf-vectors.sh [CHECKER]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/notary-server.sh
 . "$here/../lib/notary-server.sh"
 
 checker=${1:-}

@@ -102,12 +102,12 @@ notary_ca_make()
 # example '"auth":{...}'). Exports NOTARY_URL, NOTARY_CA, NOTARY_PID, NOTARY_PORT, NOTARY_SERVER_DIR.
 notary_server_start()
 {
-	local d=$1 extra=${2:+,$2} port try i
+	local d=$1 extra=${2:+,$2} port i
 	command -v notary-server >/dev/null || th_die "notary-server not installed"
 	mkdir -p "$d" || return 1
 	d=$(cd "$d" && pwd)
 	[ -f "$d/ca.crt" ] || notary_ca_make "$d" || th_die "CA creation failed"
-	for try in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		port=$(_th_free_port) || th_die "no free port"
 		cat >"$d/server.json" <<EOF
 {"server":{"http_addr":"127.0.0.1:$port","tls_key_file":"server.key","tls_cert_file":"server.crt"},
@@ -180,13 +180,17 @@ notary_client_confirm()
 	    notary -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" -d "$trust" "$@"
 }
 
-# notary_fetch GUN PATH OUT: GET /v2/GUN/_trust/tuf/PATH into OUT. Returns 0
-# on 200, 4 on 404 (OUT removed), 1 otherwise.
+# notary_fetch GUN PATH OUT: GET /v2/GUN/_trust/tuf/PATH into OUT, with
+# NOTARY_FETCH_TOKEN as a bearer token if set. Returns 0 on 200, 4 on 404
+# (OUT removed), 1 otherwise.
 notary_fetch()
 {
-	local code
-	code=$(curl -s --cacert "$NOTARY_CA" -o "$3" -w '%{http_code}' \
-	    "$NOTARY_URL/v2/$1/_trust/tuf/$2") || { rm -f "$3"; return 1; }
+	local code auth=()
+	[ -z "${NOTARY_FETCH_TOKEN:-}" ] ||
+	    auth=(-H "Authorization: Bearer $NOTARY_FETCH_TOKEN")
+	code=$(curl -s --cacert "$NOTARY_CA" "${auth[@]}" -o "$3" \
+	    -w '%{http_code}' "$NOTARY_URL/v2/$1/_trust/tuf/$2") ||
+	    { rm -f "$3"; return 1; }
 	case $code in
 	200) return 0 ;;
 	404) rm -f "$3"; return 4 ;;

@@ -11,8 +11,10 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "json_impl.h"	/* test_wipe looks at the blocks */
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
+#define PUTS(b, lit)	json_put_raw((b), (lit), sizeof(lit) - 1)
 
 static struct json_doc *
 parse_ok(const uint8_t *in, size_t len)
@@ -190,6 +192,10 @@ test_err_too_big(void **state)
 	{
 		struct json_doc *doc;
 
+		assert_int_equal(json_doc_parse(S("[1,2]"), &lim, &doc, NULL), 0);
+		json_doc_free(doc);
+		/* A cap past JSON_MAX_BYTES_LIMIT is clamped to it, not refused. */
+		lim.max_bytes = SIZE_MAX;
 		assert_int_equal(json_doc_parse(S("[1,2]"), &lim, &doc, NULL), 0);
 		json_doc_free(doc);
 	}
@@ -631,6 +637,50 @@ test_large_object(void **state)
 	json_doc_free(doc);
 }
 
+/* Large enough (> 4 MiB) for the arena's mmap'd blocks and the writer's big buffers. */
+static void
+test_big_document(void **state)
+{
+	struct json_buf in, out;
+	struct json_doc *doc;
+	const struct json_value *root, *v;
+	char	 key[32];
+	size_t	 off, len;
+	int	 i, w;
+
+	(void)state;
+	json_buf_init(&in);
+	PUTS(&in, "{\"signed\":{\"targets\":{");
+	for (i = 0; i < 60000; i++) {
+		w = snprintf(key, sizeof(key), "v1.2.%d-%d", i % 7, i);
+		assert_true(w > 0 && (size_t)w < sizeof(key));
+		if (i > 0)
+			json_put_char(&in, ',');
+		json_put_str(&in, key, (size_t)w);
+		PUTS(&in, ":{\"hashes\":{\"sha256\":\"qUiQTy8PR5uPgZdpSzAYSw0u0cHNKh7A+4XSmaGSpEc=\"},\"length\":");
+		json_put_int(&in, i);
+		json_put_char(&in, '}');
+	}
+	PUTS(&in, "}},\"signatures\":[]}");
+	assert_int_equal(in.err, 0);
+	assert_true(in.len > ((size_t)4 << 20));
+	doc = parse_ok(in.data, in.len);
+	root = json_object_get(json_doc_root(doc), "signed");
+	v = json_object_get(root, "targets");
+	assert_int_equal(json_value_count(v), 60000);
+	assert_non_null(json_object_get(v, "v1.2.1-59998"));
+	json_value_span(root, &off, &len);
+	json_buf_init(&out);
+	json_write_canonical(&out, root);
+	assert_int_equal(out.err, 0);
+	/* Keys were written unsorted ("v1.2.0-0", "v1.2.1-1", ...): same length, sorted order. */
+	assert_int_equal(out.len, len);
+	assert_memory_equal(out.data, "{\"targets\":{\"v1.2.0-0\":{", 24);
+	json_buf_cleanup(&out);
+	json_buf_cleanup(&in);
+	json_doc_free(doc);
+}
+
 /* ---- writer: escaping, one rule per test ---- */
 
 static void
@@ -712,6 +762,143 @@ test_esc_invalid_utf8(void **state)
 		assert_int_equal(b.len, len);
 		json_buf_cleanup(&b);
 	}
+}
+
+static void
+test_sign_form(void **state)
+{
+	static const char in[] = "{\"k<\":\"q\\\"b\\\\s<>&\\u2028\\u2029\\n\\u0001\\u007f\u00e9\",\"a\":[1,null]}";
+	static const char want[] = "{\"a\":[1,null],\"k<\":\"q\\\"b\\\\s<>&\xe2\x80\xa8\xe2\x80\xa9\n\x01\x7f\u00e9\"}";
+	struct json_doc *doc = parse_ok((const uint8_t *)in, sizeof(in) - 1);
+	struct json_buf b;
+
+	(void)state;
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, sizeof(want) - 1);
+	assert_memory_equal(b.data, want, b.len);
+	json_buf_cleanup(&b);
+
+	/* The file form of the same value is json_write_canonical's. */
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), JSON_FORM_FILE);
+	assert_int_equal(b.err, 0);
+	assert_memory_equal(b.data, "{\"a\":[1,null],\"k\\u003c\":\"q\\\"b\\\\s\\u003c\\u003e\\u0026\\u2028\\u2029\\n\\u0001\x7f\u00e9\"}", b.len);
+	json_buf_cleanup(&b);
+
+	json_buf_init(&b);
+	json_write_canonical_form(&b, json_doc_root(doc), 7);
+	assert_int_equal(b.err, JSON_ERR_INVAL);
+	json_buf_cleanup(&b);
+	json_doc_free(doc);
+
+	json_buf_init(&b);
+	json_put_str_form(&b, "a\"\\\t<", 5, JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_memory_equal(b.data, "\"a\\\"\\\\\t<\"", b.len);
+	assert_int_equal(b.len, 9);
+	json_put_str_form(&b, "\xed\xa0\x80", 3, JSON_FORM_SIGN);
+	assert_int_equal(b.err, JSON_ERR_UTF8);
+	json_buf_cleanup(&b);
+}
+
+static void
+test_buf_signing_flag(void **state)
+{
+	static const char in[] = "{\"k\":\"a<b>&c\\u2028\\u2029\\\"\\\\\\n\"}";
+	struct json_doc *doc = parse_ok((const uint8_t *)in, sizeof(in) - 1);
+	struct json_buf b, f;
+	uint8_t	*data;
+	size_t	 len;
+
+	(void)state;
+	json_buf_init(&b);
+	b.flags = JSON_BUF_SIGNING_FORM;
+	json_put_str(&b, "x<y>&z\xe2\x80\xa8\xe2\x80\xa9\"\\", 14);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, 18);
+	assert_memory_equal(b.data, "\"x<y>&z\xe2\x80\xa8\xe2\x80\xa9\\\"\\\\\"", 18);
+	/* detach keeps the flag, so the buffer can be reused as it was set up. */
+	assert_int_equal(json_buf_detach(&b, &data, &len), 0);
+	free(data);
+	assert_int_equal(b.flags, JSON_BUF_SIGNING_FORM);
+
+	/* json_write_canonical follows the flag: the same bytes as the explicit form. */
+	json_write_canonical(&b, json_doc_root(doc));
+	json_buf_init(&f);
+	json_write_canonical_form(&f, json_doc_root(doc), JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, f.len);
+	assert_memory_equal(b.data, f.data, b.len);
+	assert_memory_equal(b.data, "{\"k\":\"a<b>&c\xe2\x80\xa8\xe2\x80\xa9\\\"\\\\\n\"}", b.len);
+	json_buf_cleanup(&f);
+	json_buf_cleanup(&b);
+	assert_int_equal(b.flags, 0);
+
+	/* Without the flag: the file form. */
+	json_buf_init(&b);
+	json_write_canonical(&b, json_doc_root(doc));
+	assert_memory_equal(b.data, "{\"k\":\"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\\"\\\\\\n\"}", b.len);
+	json_buf_cleanup(&b);
+	json_doc_free(doc);
+}
+
+/* White-box: the private layout is needed to look at the blocks before they are freed. */
+static void
+test_wipe(void **state)
+{
+	struct json_limits lim = { .flags = JSON_LIMIT_WIPE };
+	struct json_buf in;
+	struct json_doc *doc;
+	const struct json_value *root;
+	const char *pin, *k;
+	size_t	 n, kl, i;
+	int	 w;
+	char	 key[16];
+
+	(void)state;
+	/* Enough members and elements for the scratch stacks to grow (copy + wipe). */
+	json_buf_init(&in);
+	PUTS(&in, "{\"pin\":\"123456\\u0031\",\"list\":[");
+	for (i = 0; i < 300; i++) {
+		if (i > 0)
+			json_put_char(&in, ',');
+		json_put_int(&in, (int64_t)i);
+	}
+	PUTS(&in, "]");
+	for (i = 0; i < 300; i++) {
+		w = snprintf(key, sizeof(key), "k%03zu", i);
+		assert_true(w > 0 && (size_t)w < sizeof(key));
+		json_put_char(&in, ',');
+		json_put_str(&in, key, (size_t)w);
+		PUTS(&in, ":\"secret\"");
+	}
+	json_put_char(&in, '}');
+	assert_int_equal(in.err, 0);
+	assert_int_equal(json_doc_parse(in.data, in.len, &lim, &doc, NULL), 0);
+	root = json_doc_root(doc);
+	pin = json_value_str(json_object_get(root, "pin"), &n);
+	assert_int_equal(n, 7);
+	assert_memory_equal(pin, "1234561", 7);
+	(void)json_object_at(root, 0, &k, &kl);
+	json_doc_wipe(doc);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(pin[i], 0);
+	for (i = 0; i < kl; i++)
+		assert_int_equal(k[i], 0);
+	assert_int_equal(json_value_count(json_doc_root(doc)), 0);
+	json_doc_free(doc);
+
+	/* Failed parses with the flag: every path frees (and wipes) cleanly. */
+	assert_int_equal(json_doc_parse(S("{\"pin\":\"1234"), &lim, &doc, NULL),
+	    JSON_ERR_TRUNCATED);
+	assert_int_equal(json_doc_parse(S("{\"pin\":\"1\",\"pin\":\"2\"}"), &lim,
+	    &doc, NULL), JSON_ERR_DUP_KEY);
+	in.data[in.len - 1] = ',';
+	assert_int_equal(json_doc_parse(in.data, in.len, &lim, &doc, NULL),
+	    JSON_ERR_TRUNCATED);
+	json_buf_cleanup(&in);
 }
 
 static void
@@ -855,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_member_order),
 		cmocka_unit_test(test_large_object),
+		cmocka_unit_test(test_big_document),
 		cmocka_unit_test(test_esc_quote_backslash),
 		cmocka_unit_test(test_esc_newline_cr_tab),
 		cmocka_unit_test(test_esc_backspace_formfeed),
@@ -863,6 +1051,9 @@ main(void)
 		cmocka_unit_test(test_esc_line_separators),
 		cmocka_unit_test(test_esc_raw_utf8_and_del),
 		cmocka_unit_test(test_esc_invalid_utf8),
+		cmocka_unit_test(test_sign_form),
+		cmocka_unit_test(test_buf_signing_flag),
+		cmocka_unit_test(test_wipe),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_canonical_rewrite),
 		cmocka_unit_test(test_canonical_signed_span),

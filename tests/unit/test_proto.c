@@ -541,6 +541,60 @@ test_error_text(void **state)
 	assert_true(proto_utf8_valid(e.message, strlen(e.message)));
 }
 
+static void
+test_client(void **state)
+{
+	struct json_buf b;
+	struct proto_id id;
+	struct proto_req req;
+	struct proto_error err;
+	struct proto_resp r;
+	uint8_t *data;
+	size_t len, at;
+	int sv[2];
+
+	(void)state;
+	memset(&id, 0, sizeof(id));
+	id.kind = PROTO_ID_INT;
+	id.num = 5;
+	json_buf_init(&b);
+	proto_req_begin(&b, "targets.update", &id);
+	proto_req_key(&b, "gun");
+	json_put_str(&b, "example.com/app", 15);
+	proto_req_end(&b);
+	assert_int_equal(b.err, 0);
+	assert_memory_equal(b.data, "{\"id\":5,\"op\":\"targets.update\","
+	    "\"v\":1,\"gun\":\"example.com/app\"}", b.len);
+	assert_int_equal(proto_req_decode(b.data, b.len, NULL, &req, &err), 0);
+	proto_req_cleanup(&req);
+
+	/* One exchange against a hand-driven peer on a socketpair. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	{
+		struct json_buf reply;
+
+		json_buf_init(&reply);
+		at = proto_frame_begin(&reply);
+		proto_resp_ok(&reply, &id, (const uint8_t *)"{\"x\":1}", 7);
+		assert_int_equal(proto_frame_seal(&reply, at), 0);
+		/* The reply can sit in the buffer before the request is read. */
+		assert_int_equal(write(sv[1], reply.data, reply.len),
+		    (ssize_t)reply.len);
+		json_buf_cleanup(&reply);
+	}
+	assert_int_equal(proto_call(sv[0], &b, NULL, 1000, &r), 0);
+	assert_true(r.ok);
+	assert_int_equal(r.id.num, 5);
+	proto_resp_cleanup(&r);
+	assert_int_equal(proto_frame_read(sv[1], 0, 1000, &data, &len), 0);
+	assert_int_equal(len, b.len);
+	free(data);
+	close(sv[1]);
+	assert_int_equal(proto_call(sv[0], &b, NULL, 1000, &r), PROTO_ERR_IO);
+	close(sv[0]);
+	json_buf_cleanup(&b);
+}
+
 /* --- validators -------------------------------------------------------- */
 
 static void
@@ -754,6 +808,7 @@ main(void)
 		cmocka_unit_test(test_req_getters),
 		cmocka_unit_test(test_resp),
 		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_gun),
 		cmocka_unit_test(test_tags),

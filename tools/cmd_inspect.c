@@ -120,7 +120,7 @@ build(const struct repo *rp, const char *name, const char *tag,
 	const struct tuf_meta		*rel = tuf_verifier_get(v,
 	    "targets/releases");
 	const char			**roles;
-	size_t				  nroles, i, j, k, cap, nt;
+	size_t				  nroles, i, j, k, cap;
 	struct insp_repo		 *r = &out->r;
 
 	memset(out, 0, sizeof(*out));
@@ -254,8 +254,6 @@ build(const struct repo *rp, const char *name, const char *tag,
 			qsort(t->signers, t->nsigners, sizeof(char *),
 			    strp_cmp);
 	}
-	nt = r->ntags;
-	(void)nt;
 	free(roles);
 	return 0;
 fail:

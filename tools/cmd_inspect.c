@@ -311,8 +311,11 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 		first = 0;
 		r = tc_repo_load(t, gun, 1, &repos[n]);
 		if (r != 0) {
-			/* docker's words for a repository it cannot read. */
-			if (r == 1 || t->http == NULL)
+			/*
+			 * docker's words for a repository that does not
+			 * exist; other failures were printed (one line).
+			 */
+			if (r == 1)
 				fprintf(stderr, "no signatures or cannot "
 				    "access %s\n", argv[a]);
 			rc = TC_EXIT_FAIL;

@@ -38,6 +38,10 @@ signerd_init(struct signerd *sd)
 		pthread_rwlock_destroy(&sd->root_rw);
 		return -1;
 	}
+	if (pthread_mutex_init(&sd->last_mu, NULL) != 0 ||
+	    (sd->last_tab = calloc(OPS_LAST_BUCKETS,
+	    sizeof(*sd->last_tab))) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -46,6 +50,8 @@ signerd_cleanup(struct signerd *sd)
 {
 	pthread_rwlock_destroy(&sd->root_rw);
 	pthread_mutex_destroy(&sd->cer_mu);
+	op_last_free(sd);
+	pthread_mutex_destroy(&sd->last_mu);
 }
 
 /* Locks the root token again once a ceremony's lifetime is over. */

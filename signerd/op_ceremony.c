@@ -69,7 +69,7 @@ op_ceremony_unlock(const struct op_call *c, struct json_buf *out,
 		op_log(sd, LOG_ERR, "audit log write failed (ceremony.unlock)");
 	op_log(sd, LOG_NOTICE, "root token unlocked by uid %u for %lld s",
 	    (unsigned)c->speer->uid, (long long)life);
-	json_put_raw(out, "{\"expires_in\":", 14);
+	OP_PUTS(out, "{\"expires_in\":");
 	json_put_int(out, life);
 	json_put_char(out, '}');
 	r = 0;
@@ -104,6 +104,6 @@ op_ceremony_lock(const struct op_call *c, struct json_buf *out,
 	keys_lock_slot(sd->keys, KEYS_ROOT);
 	pthread_rwlock_unlock(&sd->root_rw);
 	(void)op_audit_event(c, NULL, "root", NULL, "ok", "root token locked");
-	json_put_raw(out, "{}", 2);
+	OP_PUTS(out, "{}");
 	return 0;
 }

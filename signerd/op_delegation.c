@@ -183,7 +183,7 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 	struct op_file files[2];
 	const struct tuf_role *spec, *d;
 	uint8_t fp[32];
-	int r = -1, locked = 0, lr, add, tr;
+	int r = -1, locked = 0, add, tr;
 
 	memset(&key, 0, sizeof(key));
 	memset(files, 0, sizeof(files));
@@ -222,10 +222,6 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 		goto out;
 	}
 	locked = 1;
-	if ((lr = op_retry(c, gun, fp, out, NULL, err)) != 0) {
-		r = lr > 0 ? 0 : -1;
-		goto out;
-	}
 	if (op_load_base(c, gun, &base, &root, &tg, &snap, &sk, &skid,
 	    err) != 0)
 		goto out;
@@ -294,6 +290,9 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 	}
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
 out:
+	/* A retry meets rollback or conflict: its stored result, if kept. */
+	if (r != 0 && locked && op_retry_after(c, gun, fp, out, err))
+		r = 0;
 	if (locked)
 		ledger_gun_unlock(sd->ledger, gun);
 	for (i = 0; i < 2; i++)

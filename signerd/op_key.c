@@ -21,15 +21,15 @@ put_pem(struct json_buf *out, const char *role, const uint8_t *der,
 	json_buf_init(&pem);
 	json_buf_init(&b64);
 	(void)tuf_b64_encode(der, len, &b64);
-	json_put_raw(&pem, "-----BEGIN PUBLIC KEY-----\nrole: ", 33);
+	OP_PUTS(&pem, "-----BEGIN PUBLIC KEY-----\nrole: ");
 	json_put_raw(&pem, role, strlen(role));
-	json_put_raw(&pem, "\n\n", 2);
+	OP_PUTS(&pem, "\n\n");
 	for (i = 0; i < b64.len; i += 64) {
 		json_put_raw(&pem, b64.data + i, b64.len - i > 64 ? 64 :
 		    b64.len - i);
 		json_put_char(&pem, '\n');
 	}
-	json_put_raw(&pem, "-----END PUBLIC KEY-----\n", 25);
+	OP_PUTS(&pem, "-----END PUBLIC KEY-----\n");
 	if (pem.err == 0 && b64.err == 0)
 		json_put_str(out, (const char *)pem.data, pem.len);
 	else
@@ -104,13 +104,13 @@ op_key_generate(const struct op_call *c, struct json_buf *out,
 		    "cannot be written");
 		return -1;
 	}
-	json_put_raw(out, "{\"id\":", 6);
+	OP_PUTS(out, "{\"id\":");
 	json_put_str(out, k.info->id, strlen(k.info->id));
-	json_put_raw(out, ",\"public_pem\":", 14);
+	OP_PUTS(out, ",\"public_pem\":");
 	put_pem(out, signer != NULL ? signer : role, k.spki, k.spki_len);
-	json_put_raw(out, ",\"role\":", 8);
+	OP_PUTS(out, ",\"role\":");
 	json_put_str(out, role, strlen(role));
-	json_put_raw(out, ",\"type\":\"ecdsa\"}", 16);
+	OP_PUTS(out, ",\"type\":\"ecdsa\"}");
 	return 0;
 }
 
@@ -139,7 +139,7 @@ op_key_list(const struct op_call *c, struct json_buf *out,
 		proto_error_set(err, PROTO_CODE_TOKEN_ERROR, "cannot list keys");
 		return -1;
 	}
-	json_put_raw(out, "{\"keys\":[", 9);
+	OP_PUTS(out, "{\"keys\":[");
 	for (i = 0; i < n; i++) {
 		int signer = strcmp(v[i].gun, "*") == 0 &&
 		    strncmp(v[i].role, "targets/", 8) == 0;
@@ -154,24 +154,24 @@ op_key_list(const struct op_call *c, struct json_buf *out,
 			json_put_char(out, ',');
 		first = 0;
 		if (!signer) {
-			json_put_raw(out, "{\"gun\":", 7);
+			OP_PUTS(out, "{\"gun\":");
 			json_put_str(out, v[i].gun, strlen(v[i].gun));
-			json_put_raw(out, ",\"id\":", 6);
+			OP_PUTS(out, ",\"id\":");
 		} else
-			json_put_raw(out, "{\"id\":", 6);
+			OP_PUTS(out, "{\"id\":");
 		json_put_str(out, v[i].id, strlen(v[i].id));
-		json_put_raw(out, ",\"role\":", 8);
+		OP_PUTS(out, ",\"role\":");
 		json_put_str(out, v[i].role, strlen(v[i].role));
 		if (signer) {
-			json_put_raw(out, ",\"signer\":", 10);
+			OP_PUTS(out, ",\"signer\":");
 			json_put_str(out, v[i].role + 8, strlen(v[i].role + 8));
 		}
-		json_put_raw(out, ",\"token\":", 9);
+		OP_PUTS(out, ",\"token\":");
 		json_put_str(out, v[i].slot == KEYS_ROOT ? "root" : "online",
 		    v[i].slot == KEYS_ROOT ? 4 : 6);
-		json_put_raw(out, ",\"type\":\"ecdsa\"}", 16);
+		OP_PUTS(out, ",\"type\":\"ecdsa\"}");
 	}
-	json_put_raw(out, "]}", 2);
+	OP_PUTS(out, "]}");
 	free(v);
 	return 0;
 }

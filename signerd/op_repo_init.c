@@ -56,7 +56,7 @@ put_keys(struct json_buf *out, const uint8_t *root, size_t len)
 
 	if (tuf_meta_parse(root, len, "root", NULL, &m, NULL) != 0)
 		return;
-	json_put_raw(out, ",\"keys\":{", 9);
+	OP_PUTS(out, ",\"keys\":{");
 	for (i = 0; i < 4; i++) {
 		r = tuf_root_role(&m->root, names[i]);
 		if (i > 0)
@@ -66,7 +66,7 @@ put_keys(struct json_buf *out, const uint8_t *root, size_t len)
 		if (r != NULL && r->nkeyids > 0)
 			json_put_str(out, r->keyids[0], strlen(r->keyids[0]));
 		else
-			json_put_raw(out, "null", 4);
+			OP_PUTS(out, "null");
 	}
 	json_put_char(out, '}');
 	tuf_meta_free(m);
@@ -133,21 +133,24 @@ op_repo_init(const struct op_call *c, struct json_buf *out,
 		goto out;
 	}
 	locked = 1;
-	memset(&kept, 0, sizeof(kept));
-	if ((lr = op_retry(c, gun, fp, out, &kept, err)) != 0) {
-		if (lr > 0) {
-			for (i = 0; i < kept.nfiles; i++)
-				if (strcmp(kept.files[i].role, "root") == 0)
-					put_keys(out, kept.files[i].bytes,
-					    kept.files[i].len);
-			json_put_char(out, '}');
-			ledger_result_cleanup(&kept);
-			r = 0;
-		}
-		goto out;
-	}
-	lr = ledger_last(sd->ledger, gun, "root", &ver, lh);
+	lr = op_last(sd, gun, "root", &ver, lh);
 	if (lr == 0) {
+		/* A root on record: this request again, or a conflict. */
+		memset(&kept, 0, sizeof(kept));
+		if ((lr = op_retry(c, gun, fp, out, &kept, err)) != 0) {
+			if (lr > 0) {
+				for (i = 0; i < kept.nfiles; i++)
+					if (strcmp(kept.files[i].role,
+					    "root") == 0)
+						put_keys(out,
+						    kept.files[i].bytes,
+						    kept.files[i].len);
+				json_put_char(out, '}');
+				ledger_result_cleanup(&kept);
+				r = 0;
+			}
+			goto out;
+		}
 		proto_error_set(err, PROTO_CODE_CONFLICT, "signerd already "
 		    "holds a root for this GUN (version %lld)", (long long)ver);
 		goto out;

@@ -10,9 +10,9 @@
 static void
 put_token(struct json_buf *out, int present, int unlocked)
 {
-	json_put_raw(out, "{\"present\":", 11);
+	OP_PUTS(out, "{\"present\":");
 	json_put_raw(out, present ? "true" : "false", present ? 4 : 5);
-	json_put_raw(out, ",\"unlocked\":", 12);
+	OP_PUTS(out, ",\"unlocked\":");
 	json_put_raw(out, unlocked ? "true" : "false", unlocked ? 4 : 5);
 	json_put_char(out, '}');
 }
@@ -42,23 +42,23 @@ op_status(const struct op_call *c, struct json_buf *out,
 	pthread_mutex_unlock(&sd->cer_mu);
 	if (!rperm && left == 0)
 		ru = 0;
-	json_put_raw(out, "{\"counts\":{\"guns\":", 18);
+	OP_PUTS(out, "{\"counts\":{\"guns\":");
 	json_put_int(out, guns);
-	json_put_raw(out, ",\"signatures\":", 14);
+	OP_PUTS(out, ",\"signatures\":");
 	json_put_int(out, sigs);
-	json_put_raw(out, "},\"protocol\":1,\"root_keys\":", 27);
+	OP_PUTS(out, "},\"protocol\":1,\"root_keys\":");
 	json_put_str(out, rp == 2 ? "online" : "root", rp == 2 ? 6 : 4);
 	if (!rperm && left > 0) {
-		json_put_raw(out, ",\"root_unlock_expires_in\":", 26);
+		OP_PUTS(out, ",\"root_unlock_expires_in\":");
 		json_put_int(out, left);
 	}
-	json_put_raw(out, ",\"tokens\":{\"online\":", 20);
+	OP_PUTS(out, ",\"tokens\":{\"online\":");
 	put_token(out, p, u);
 	if (rp == 1) {
-		json_put_raw(out, ",\"root\":", 8);
+		OP_PUTS(out, ",\"root\":");
 		put_token(out, rp, ru);
 	}
-	json_put_raw(out, "},\"version\":", 12);
+	OP_PUTS(out, "},\"version\":");
 	json_put_str(out, SIGNERD_VERSION, strlen(SIGNERD_VERSION));
 	json_put_char(out, '}');
 	return 0;

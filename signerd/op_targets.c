@@ -244,10 +244,6 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 		goto out;
 	}
 	locked = 1;
-	if ((lr = op_retry(c, gun, fp, out, NULL, err)) != 0) {
-		r = lr > 0 ? 0 : -1;
-		goto out;
-	}
 	if (op_load_base(c, gun, &base, &root, &tg, &snap, &sk, &skid,
 	    err) != 0)
 		goto out;
@@ -268,7 +264,7 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 			    err) != 0)
 				goto out;
 		} else {
-			lr = ledger_last(sd->ledger, gun, role, &ver, lh);
+			lr = op_last(sd, gun, role, &ver, lh);
 			if (lr == 0) {
 				proto_error_set(err, PROTO_CODE_CONFLICT,
 				    "base lacks %s, of which signerd signed "
@@ -323,6 +319,9 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	(void)te;
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
 out:
+	/* A retry meets rollback or conflict: its stored result, if kept. */
+	if (r != 0 && locked && op_retry_after(c, gun, fp, out, err))
+		r = 0;
 	if (locked)
 		ledger_gun_unlock(sd->ledger, gun);
 	for (i = 0; i < 2; i++)

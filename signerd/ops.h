@@ -25,6 +25,10 @@ struct ledger;
 struct audit;
 struct policy_store;
 struct policy_peer;
+struct last_ent;
+
+/* Appends a string literal (its length from sizeof, never counted by hand). */
+#define OP_PUTS(b, lit) json_put_raw((b), (lit), sizeof(lit) - 1)
 
 #define SIGNERD_VERSION		"0.1.0"
 #define SIGNERD_UNLOCK_MAX	3600	/* longest ceremony.unlock, seconds */
@@ -43,6 +47,10 @@ struct signerd {
 	pthread_rwlock_t	 root_rw;
 	pthread_mutex_t		 cer_mu;
 	int64_t			 root_until;	/* monotonic s; 0: not unlocked by a ceremony */
+	/* Last (version, sha256) per (GUN, role), as committed: ledger reads
+	 * off the hot path (the ledger's lock is held through its syncs). */
+	pthread_mutex_t		 last_mu;
+	struct last_ent		**last_tab;
 	/* Clock for expiries (tests may set it); NULL: time(NULL). */
 	int64_t			(*now)(void);
 	/* Optional log sink (syslog priority). */
@@ -120,6 +128,23 @@ int op_trust_role(const struct op_call *c, const char *gun, const char *role,
     const uint8_t *buf, size_t len, const struct tuf_keyset *keys,
     const struct tuf_role *spec, struct tuf_meta **out,
     struct proto_error *err);
+
+/*
+ * The last version signerd signed for (gun, role) and its sha256, from the
+ * in-memory copy of the ledger's record (read through on a miss). 0, or
+ * LEDGER_ERR_NOTFOUND, or another LEDGER_ERR_*.
+ */
+#define OPS_LAST_BUCKETS 4096
+void op_last_free(struct signerd *sd);
+int op_last(struct signerd *sd, const char *gun, const char *role,
+    int64_t *version, uint8_t hash[32]);
+
+/*
+ * After a refusal that a retry would also meet (rollback, conflict): the
+ * stored result of this very request, if any, replaces the error (1).
+ */
+int op_retry_after(const struct op_call *c, const char *gun,
+    const uint8_t fp[32], struct json_buf *out, struct proto_error *err);
 
 /* A key of spec's keyids that signerd holds. not_found when none. */
 int op_held_key(const struct op_call *c, const struct tuf_keyset *keys,

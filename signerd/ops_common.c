@@ -224,6 +224,112 @@ op_tuf_error(struct proto_error *err, const char *what, int r,
 	    te != NULL && te->message[0] ? te->message : tuf_strerror(r));
 }
 
+struct last_ent {
+	struct last_ent	*next;
+	int64_t		 version;
+	uint8_t		 hash[32];
+	size_t		 klen;
+	char		 key[];		/* gun NUL role */
+};
+
+static size_t
+last_key(const char *gun, const char *role, char *buf, size_t cap,
+    uint32_t *h)
+{
+	size_t g = strlen(gun), r = strlen(role), i;
+	uint32_t x = 2166136261u;
+
+	if (g + 1 + r > cap)
+		return 0;
+	memcpy(buf, gun, g + 1);
+	memcpy(buf + g + 1, role, r);
+	for (i = 0; i < g + 1 + r; i++)
+		x = (x ^ (uint8_t)buf[i]) * 16777619u;
+	*h = x % OPS_LAST_BUCKETS;
+	return g + 1 + r;
+}
+
+static struct last_ent *
+last_find(struct signerd *sd, const char *k, size_t klen, uint32_t h)
+{
+	struct last_ent *e;
+
+	for (e = sd->last_tab[h]; e != NULL; e = e->next)
+		if (e->klen == klen && memcmp(e->key, k, klen) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+op_last_set(struct signerd *sd, const char *gun, const char *role,
+    int64_t version, const uint8_t hash[32])
+{
+	struct last_ent *e;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+
+	if ((klen = last_key(gun, role, k, sizeof(k), &h)) == 0)
+		return;
+	pthread_mutex_lock(&sd->last_mu);
+	if ((e = last_find(sd, k, klen, h)) == NULL &&
+	    (e = malloc(sizeof(*e) + klen)) != NULL) {
+		e->klen = klen;
+		memcpy(e->key, k, klen);
+		e->next = sd->last_tab[h];
+		sd->last_tab[h] = e;
+	}
+	if (e != NULL) {
+		e->version = version;
+		memcpy(e->hash, hash, 32);
+	}
+	pthread_mutex_unlock(&sd->last_mu);
+}
+
+void
+op_last_free(struct signerd *sd)
+{
+	struct last_ent *e, *n;
+	size_t i;
+
+	if (sd->last_tab == NULL)
+		return;
+	for (i = 0; i < OPS_LAST_BUCKETS; i++)
+		for (e = sd->last_tab[i]; e != NULL; e = n) {
+			n = e->next;
+			free(e);
+		}
+	free(sd->last_tab);
+	sd->last_tab = NULL;
+}
+
+int
+op_last(struct signerd *sd, const char *gun, const char *role,
+    int64_t *version, uint8_t hash[32])
+{
+	struct last_ent *e;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+	int r;
+
+	if (sd->last_tab != NULL &&
+	    (klen = last_key(gun, role, k, sizeof(k), &h)) != 0) {
+		pthread_mutex_lock(&sd->last_mu);
+		if ((e = last_find(sd, k, klen, h)) != NULL) {
+			*version = e->version;
+			memcpy(hash, e->hash, 32);
+			pthread_mutex_unlock(&sd->last_mu);
+			return 0;
+		}
+		pthread_mutex_unlock(&sd->last_mu);
+	}
+	r = ledger_last(sd->ledger, gun, role, version, hash);
+	if (r == 0 && sd->last_tab != NULL)
+		op_last_set(sd, gun, role, *version, hash);
+	return r;
+}
+
 static int64_t
 now_sec(const struct signerd *sd)
 {
@@ -240,7 +346,7 @@ op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
 	int r;
 
 	*root = NULL;
-	r = ledger_last(c->sd->ledger, gun, "root", &ver, lh);
+	r = op_last(c->sd, gun, "root", &ver, lh);
 	if (r == LEDGER_ERR_NOTFOUND) {
 		proto_error_set(err, PROTO_CODE_NOT_FOUND, "signerd holds no "
 		    "root for this GUN; initialise it with repo.init");
@@ -322,7 +428,7 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 		op_tuf_error(err, what, r, &te);
 		return -1;
 	}
-	r = ledger_last(c->sd->ledger, gun, role, &ver, lh);
+	r = op_last(c->sd, gun, role, &ver, lh);
 	if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
 		    ledger_strerror(r));
@@ -450,7 +556,7 @@ op_put_files(struct json_buf *out, const char *const *roles,
 		n = LEDGER_MAX_FILES;
 	memcpy(sorted, roles, n * sizeof(*roles));
 	qsort(sorted, n, sizeof(*sorted), role_cmp);
-	json_put_raw(out, "\"files\":{", 9);
+	OP_PUTS(out, "\"files\":{");
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n && roles[j] != sorted[i]; j++)
 			;
@@ -487,13 +593,17 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	const char *roles[LEDGER_MAX_FILES];
 	const uint8_t *bytes[LEDGER_MAX_FILES];
 	size_t lens[LEDGER_MAX_FILES], i;
-	struct audit_record rec;
+	struct audit_record rec[LEDGER_MAX_FILES];
 	char msg[256];
+	int audit_failed = 0;
+	uint8_t lh[32];
+	int64_t lv;
 	int r;
 
 	if (n > LEDGER_MAX_FILES)
 		return -1;
 	memset(lf, 0, sizeof(lf));
+	memset(rec, 0, sizeof(rec));
 	msg[0] = '\0';
 	for (i = 0; i < n; i++) {
 		lf[i].role = files[i].role;
@@ -501,41 +611,57 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		lf[i].bytes = files[i].buf.data;
 		lf[i].len = files[i].buf.len;
 		SHA256(files[i].buf.data, files[i].buf.len, lf[i].hash);
-		r = ledger_check(c->sd->ledger, gun, lf[i].role,
-		    lf[i].version, lf[i].hash, msg, sizeof(msg));
-		if (r != 0) {
-			ledger_err(err, r, msg);
+		/* The ledger checks again inside its transaction. */
+		r = op_last(c->sd, gun, lf[i].role, &lv, lh);
+		if (r == 0 && (lf[i].version < lv || (lf[i].version == lv &&
+		    memcmp(lh, lf[i].hash, 32) != 0))) {
+			snprintf(msg, sizeof(msg), "%s %s: version %lld %s "
+			    "version %lld already signed", gun, lf[i].role,
+			    (long long)lf[i].version, lf[i].version < lv ?
+			    "is below" : "would be a second document for",
+			    (long long)lv);
+			ledger_err(err, lf[i].version < lv ?
+			    LEDGER_ERR_ROLLBACK : LEDGER_ERR_EQUIVOCATION, msg);
 			return -1;
 		}
+		if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
+			ledger_err(err, r, "");
+			return -1;
+		}
+		rec[i].uid = c->speer->uid;
+		rec[i].gid = c->speer->gid;
+		rec[i].pid = c->speer->pid;
+		rec[i].op = c->req->op;
+		rec[i].gun = gun;
+		rec[i].role = files[i].role;
+		rec[i].version = files[i].version;
+		rec[i].key_id = files[i].key_id;
+		rec[i].sha256 = lf[i].hash;
+		rec[i].outcome = "ok";
 	}
+	/* ledger_commit and audit_append group concurrent callers into one
+	 * transaction / one sync each (docs/ledger-and-audit.md). */
 	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
 	    sizeof(msg))) != 0) {
 		ledger_err(err, r, msg);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (c->sd->audit == NULL)
-			break;
-		memset(&rec, 0, sizeof(rec));
-		rec.uid = c->speer->uid;
-		rec.gid = c->speer->gid;
-		rec.pid = c->speer->pid;
-		rec.op = c->req->op;
-		rec.gun = gun;
-		rec.role = files[i].role;
-		rec.version = files[i].version;
-		rec.key_id = files[i].key_id;
-		rec.sha256 = lf[i].hash;
-		rec.outcome = "ok";
-		if (audit_append(c->sd->audit, &rec) != 0) {
+	for (i = 0; i < n && c->sd->audit != NULL; i++) {
+		if (audit_append(c->sd->audit, &rec[i]) != 0) {
 			/* Committed but not released; a retry returns it. */
 			op_log(c->sd, LOG_ERR, "audit log write failed; "
 			    "signature of %s v%lld withheld", files[i].role,
 			    (long long)files[i].version);
-			proto_error_set(err, PROTO_CODE_INTERNAL, "the audit "
-			    "log cannot be written; nothing is returned");
-			return -1;
+			audit_failed = 1;
+			break;
 		}
+	}
+	for (i = 0; i < n; i++)
+		op_last_set(c->sd, gun, lf[i].role, lf[i].version, lf[i].hash);
+	if (audit_failed) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log cannot "
+		    "be written; nothing is returned");
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		roles[i] = files[i].role;
@@ -590,6 +716,22 @@ op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	json_put_char(out, '}');
 	ledger_result_cleanup(&res);
 	return 1;
+}
+
+int
+op_retry_after(const struct op_call *c, const char *gun, const uint8_t fp[32],
+    struct json_buf *out, struct proto_error *err)
+{
+	struct proto_error e2;
+	int r;
+
+	if (err->code != PROTO_CODE_ROLLBACK && err->code != PROTO_CODE_CONFLICT)
+		return 0;
+	proto_error_clear(&e2);
+	r = op_retry(c, gun, fp, out, NULL, &e2);
+	if (r > 0)
+		proto_error_clear(err);
+	return r > 0;
 }
 
 int

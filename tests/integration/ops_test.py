@@ -284,6 +284,19 @@ def main():
     tampered["root"] = base["root"].replace('"version":1', '"version":2')
     err({"op": "targets.update", "gun": gun, "role": "targets", "remove": ["v1"],
          "base": tampered}, "untrusted", "foreign root")
+    # A second signer, then removed again (docker trust signer remove).
+    key2 = ok({"op": "key.generate", "signer": "qa"}, "key.generate qa")
+    base = merged(base, t2)
+    d2 = ok({"op": "delegation.update", "gun": gun, "action": "add", "signer": "qa",
+             "public_key": key2["public_pem"], "base": base}, "delegation add qa")
+    upload(gun, d2["files"])
+    base = merged(base, d2)
+    d3 = ok({"op": "delegation.update", "gun": gun, "action": "remove", "signer": "qa",
+             "base": base}, "delegation remove qa")
+    upload(gun, d3["files"])
+    base = merged(base, d3)
+    lst = notary_list(gun)
+    check(set(lst) == {"v1", "v2"}, "notary list after signer add/remove: %s" % lst)
     kl = ok({"op": "key.list", "gun": gun}, "key.list")
     roles = sorted(k["role"] for k in kl["keys"])
     check("targets" in roles and "root" in roles and "targets/ci" in roles, "key.list %s" % roles)

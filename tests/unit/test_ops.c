@@ -90,6 +90,8 @@ files_get(const struct files *f, const char *role, size_t *len)
 {
 	size_t i;
 
+	if (len != NULL)
+		*len = 0;
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->role[i], role) == 0) {
 			if (len != NULL)

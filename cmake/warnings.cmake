@@ -14,3 +14,9 @@ if(SIGNERD_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(signerd_warnings INTERFACE -fsanitize=address,undefined)
 endif()
+
+# libFuzzer only sees coverage in code built with it: the libraries under a
+# fuzz target need the instrumentation too, or the fuzzer runs blind.
+if(SIGNERD_FUZZ)
+  target_compile_options(signerd_warnings INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -83,7 +83,7 @@ hsm_kek_import(struct hsm_token *tok, const char *name, unsigned char *kek,
 	rv = tok->mod->f->C_CreateObject(s, t, 13, &h);
 	explicit_bzero(kek, keklen);
 	if (rv != CKR_OK)
-		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "importing KEK '%s'", name);
+		r = hsm_token_rv_err(tok, rv, "importing a KEK");
 	else
 		r = hsm_key_load(tok, s, CKO_SECRET_KEY, id, sizeof(id), out);
 	hsm_session_put(tok, s, r == HSM_ERR_TOKEN_GONE);
@@ -141,6 +141,7 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 	unsigned char *w = NULL, *b = NULL, *p;
 	size_t spkilen, labellen, n;
 	struct hsm_token *tok;
+	CK_OBJECT_HANDLE hkek, hkey;
 	CK_SESSION_HANDLE s;
 	CK_ULONG wlen = 0;
 	CK_RV rv;
@@ -166,16 +167,16 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 	if ((r = hsm_key_refresh(kek)) != 0 || (r = hsm_key_refresh(key)) != 0
 	    || (r = hsm_session_get(tok, &s)) != 0)
 		goto leave;
-	rv = tok->mod->f->C_WrapKey(s, &mech, kek->obj, key->obj, NULL, &wlen);
+	hkek = atomic_load(&kek->obj);
+	hkey = atomic_load(&key->obj);
+	rv = tok->mod->f->C_WrapKey(s, &mech, hkek, hkey, NULL, &wlen);
 	if (rv == CKR_OK && (w = malloc(wlen)) == NULL)
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK)
-		rv = tok->mod->f->C_WrapKey(s, &mech, kek->obj, key->obj, w,
-		    &wlen);
+		rv = tok->mod->f->C_WrapKey(s, &mech, hkek, hkey, w, &wlen);
 	hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));
 	if (rv != CKR_OK) {
-		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "wrapping key %s",
-		    key->idhex);
+		r = hsm_token_rv_err(tok, rv, "wrapping a key");
 		goto leave;
 	}
 	labellen = strlen(key->label);
@@ -248,11 +249,32 @@ pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
 	BIGNUM *n = NULL, *e = NULL;
 	EVP_PKEY *pk;
 	size_t raw;
+	char group[32];
 	int r = HSM_ERR_BAD_BACKUP, nl, el;
 	CK_RV rv;
 
-	if ((pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL)
+	/* The blob is untrusted: the SPKI must be exactly the key it claims. */
+	if ((pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||
+	    p != spki + spkilen)
 		goto out;
+	switch (type) {
+	case HSM_KEY_ECDSA_P256:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
+		    !EVP_PKEY_get_group_name(pk, group, sizeof(group), NULL) ||
+		    strcmp(group, "prime256v1") != 0 || spkilen != 91)
+			goto out;
+		break;
+	case HSM_KEY_ED25519:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_ED25519 ||
+		    spkilen != 44)
+			goto out;
+		break;
+	case HSM_KEY_RSA3072:
+		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
+		    EVP_PKEY_get_bits(pk) > 8 * HSM_SIG_MAX)
+			goto out;
+		break;
+	}
 	t[nt++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
@@ -282,6 +304,7 @@ pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
 		kt = CKK_RSA;
 		if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
 		    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) ||
+		    BN_num_bytes(n) > (int)sizeof(nbuf) ||
 		    (nl = BN_bn2binpad(n, nbuf, BN_num_bytes(n))) <= 0 ||
 		    BN_num_bytes(e) > (int)sizeof(ebuf) ||
 		    (el = BN_bn2bin(e, ebuf)) <= 0)
@@ -377,8 +400,8 @@ hsm_key_unwrap(struct hsm_key *kek, const unsigned char *blob,
 	if ((r = hsm_key_refresh(kek)) != 0 ||
 	    (r = hsm_session_get(tok, &s)) != 0)
 		goto leave;
-	rv = tok->mod->f->C_UnwrapKey(s, &mech, kek->obj, (CK_BYTE_PTR)w,
-	    wlen, t, 9, &hpriv);
+	rv = tok->mod->f->C_UnwrapKey(s, &mech, atomic_load(&kek->obj),
+	    (CK_BYTE_PTR)w, wlen, t, 9, &hpriv);
 	if (rv != CKR_OK) {
 		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "unwrapping onto token "
 		    "'%s': is it the KEK the blob was wrapped under?",

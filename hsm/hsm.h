@@ -6,27 +6,27 @@
 #include <stddef.h>
 
 /* Error codes: 0 is success, every failure is negative. Never renumbered. */
-#define HSM_ERR_INTERNAL	-1	/* broken invariant or unexpected state */
-#define HSM_ERR_INVALID_ARG	-2	/* bad argument from the caller */
-#define HSM_ERR_NO_MEMORY	-3
-#define HSM_ERR_MODULE_NOT_FOUND -4	/* module path does not name a regular file */
-#define HSM_ERR_MODULE_INVALID	-5	/* file is not a loadable PKCS#11 module */
-#define HSM_ERR_MODULE_INIT	-6	/* C_Initialize failed (module configuration) */
-#define HSM_ERR_TOKEN_NOT_FOUND	-7	/* no token with that label / URI */
-#define HSM_ERR_TOKEN_AMBIGUOUS	-8	/* more than one token matches */
-#define HSM_ERR_PIN_SOURCE	-9	/* PIN file/fd/prompt unusable or unsafe */
-#define HSM_ERR_PIN_INCORRECT	-10	/* the token refused the PIN */
-#define HSM_ERR_LOGIN_LOCKED	-11	/* too many failed logins; no more tries */
-#define HSM_ERR_LOGIN_REQUIRED	-12	/* token not logged in (e.g. after recovery) */
-#define HSM_ERR_KEY_NOT_FOUND	-13
-#define HSM_ERR_KEY_POLICY	-14	/* key attributes forbid this use */
-#define HSM_ERR_UNSUPPORTED	-15	/* key type or operation not supported */
-#define HSM_ERR_TOKEN_GONE	-16	/* token vanished; fail closed, retried later */
-#define HSM_ERR_BUFFER_TOO_SMALL -17
-#define HSM_ERR_PKCS11		-18	/* any other Cryptoki failure (see detail) */
-#define HSM_ERR_CRYPTO		-19	/* OpenSSL failure */
-#define HSM_ERR_URI		-20	/* malformed or unacceptable PKCS#11 URI */
-#define HSM_ERR_BAD_BACKUP	-21	/* backup blob malformed */
+#define HSM_ERR_INTERNAL		-1	/* broken invariant */
+#define HSM_ERR_INVALID_ARG		-2	/* bad argument */
+#define HSM_ERR_NO_MEMORY		-3
+#define HSM_ERR_MODULE_NOT_FOUND	-4	/* path is no regular file */
+#define HSM_ERR_MODULE_INVALID		-5	/* not a PKCS#11 module */
+#define HSM_ERR_MODULE_INIT		-6	/* C_Initialize failed */
+#define HSM_ERR_TOKEN_NOT_FOUND		-7	/* no such label / URI */
+#define HSM_ERR_TOKEN_AMBIGUOUS		-8	/* several tokens match */
+#define HSM_ERR_PIN_SOURCE		-9	/* PIN file/fd/prompt bad */
+#define HSM_ERR_PIN_INCORRECT		-10	/* the token refused the PIN */
+#define HSM_ERR_LOGIN_LOCKED		-11	/* failure limit reached */
+#define HSM_ERR_LOGIN_REQUIRED		-12	/* not logged in (any more) */
+#define HSM_ERR_KEY_NOT_FOUND		-13
+#define HSM_ERR_KEY_POLICY		-14	/* attributes forbid this use */
+#define HSM_ERR_UNSUPPORTED		-15	/* key type or operation */
+#define HSM_ERR_TOKEN_GONE		-16	/* vanished; fail closed */
+#define HSM_ERR_BUFFER_TOO_SMALL	-17
+#define HSM_ERR_PKCS11			-18	/* other Cryptoki failure */
+#define HSM_ERR_CRYPTO			-19	/* OpenSSL failure */
+#define HSM_ERR_URI			-20	/* bad PKCS#11 URI */
+#define HSM_ERR_BAD_BACKUP		-21	/* malformed backup blob */
 
 /* Stable text for a code; never NULL. */
 const char *hsm_strerror(int code);
@@ -40,7 +40,7 @@ const char *hsm_error_detail(void);
 
 enum hsm_pin_source {
 	HSM_PIN_NONE = 0,	/* open without login */
-	HSM_PIN_FILE,		/* pin_file: owned by us, mode 0600 or stricter */
+	HSM_PIN_FILE,		/* pin_file: ours, mode 0600 or stricter */
 	HSM_PIN_FD,		/* pin_fd: read to EOF or newline; not closed */
 	HSM_PIN_PROMPT		/* no-echo prompt on the controlling terminal */
 };
@@ -48,7 +48,7 @@ enum hsm_pin_source {
 #define HSM_DEFAULT_MAX_LOGIN_FAILURES 3
 
 struct hsm_config {
-	const char *module;	/* PKCS#11 module path (resolved with realpath) */
+	const char *module;	/* PKCS#11 module path (realpath'ed) */
 	const char *token;	/* token label, or an RFC 7512 "pkcs11:" URI */
 	enum hsm_pin_source pin_source;
 	const char *pin_file;	/* HSM_PIN_FILE */
@@ -85,6 +85,14 @@ int hsm_token_login(struct hsm_token *tok);
 /* The same with a PIN the caller already holds; pin is wiped before return. */
 int hsm_token_login_pin(struct hsm_token *tok, char *pin, size_t pinlen);
 
+/*
+ * Log the token out now (a ceremony's end). PKCS#11 logins belong to the
+ * process: every handle on this token loses the login, and none logs in
+ * again by itself (not even from a PIN file) until hsm_token_login. Closing
+ * the last handle on a token in the process also logs it out.
+ */
+int hsm_token_logout(struct hsm_token *tok);
+
 /* Failed logins counted for this token so far. */
 unsigned int hsm_token_login_failures(const struct hsm_token *tok);
 
@@ -94,7 +102,7 @@ const char *hsm_token_label(const struct hsm_token *tok);
 enum hsm_key_type {
 	HSM_KEY_ECDSA_P256 = 0,	/* TUF "ecdsa", signature raw r||s, 64 bytes */
 	HSM_KEY_ED25519,	/* TUF "ed25519", 64 bytes */
-	HSM_KEY_RSA3072		/* TUF "rsa", RSA-PSS SHA-256 salt 32, 384 bytes */
+	HSM_KEY_RSA3072		/* TUF "rsa", RSA-PSS SHA-256 salt 32 */
 };
 
 /* TUF key type name ("ecdsa", "ed25519", "rsa"). */
@@ -106,9 +114,9 @@ const char *hsm_key_type_name(enum hsm_key_type type);
 
 struct hsm_keygen {
 	enum hsm_key_type type;
-	const char *role;	/* TUF role, e.g. "targets" or "targets/releases" */
+	const char *role;	/* TUF role, e.g. "targets/releases" */
 	const char *gun;	/* e.g. "example.com/app" */
-	int backup;		/* extractable (still sensitive) so it can be wrapped */
+	int backup;		/* extractable (still sensitive): wrappable */
 };
 
 /*
@@ -180,7 +188,7 @@ int hsm_key_list(struct hsm_token *tok, struct hsm_key_info **out, size_t *n);
 int hsm_cert_create(struct hsm_key *key, const char *gun, unsigned int days,
     unsigned char **der, size_t *derlen);
 
-/* The certificate stored beside the key (DER, malloc'ed). KEY_NOT_FOUND if none. */
+/* The certificate stored beside the key (DER, malloc'ed), or KEY_NOT_FOUND. */
 int hsm_cert_get(struct hsm_key *key, unsigned char **der, size_t *derlen);
 
 /*

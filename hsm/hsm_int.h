@@ -27,6 +27,8 @@ struct hsm_login {
 	unsigned char salt[16];
 	unsigned char verifier[32];
 	unsigned int failures;
+	unsigned int handles;	/* open hsm_token handles on this token */
+	int logged_out;		/* explicit logout: no automatic re-login */
 };
 
 /*
@@ -53,6 +55,7 @@ struct hsm_token {
 	struct hsm_config cfg;	/* strings below are our copies */
 	char *module_arg, *token_arg, *pin_file, *prompt;
 	void *uri;		/* P11KitUri when the config gave a URI */
+	struct hsm_login *login;	/* in mod->logins; counted in handles */
 	char label[33];
 	char serial[17];
 	pthread_mutex_t mu;	/* everything below */
@@ -78,7 +81,7 @@ struct hsm_key {
 	char idhex[HSM_KEY_ID_HEX_LEN + 1];
 	char label[HSM_LABEL_MAX + 1];
 	pthread_mutex_t mu;	/* handle refresh and public key cache */
-	CK_OBJECT_HANDLE obj;
+	_Atomic(CK_OBJECT_HANDLE) obj;	/* replaced while others sign */
 	atomic_uint gen;	/* token gen obj was found in */
 	int sign_ok;		/* attributes allow signing */
 	int backup;		/* label marks a backup key */
@@ -106,7 +109,8 @@ int hsm_token_enter(struct hsm_token *tok, int need_login);
 void hsm_token_leave(struct hsm_token *tok);
 int hsm_session_get(struct hsm_token *tok, CK_SESSION_HANDLE *s);
 void hsm_session_put(struct hsm_token *tok, CK_SESSION_HANDLE s, int bad);
-void hsm_token_suspect(struct hsm_token *tok);
+int hsm_token_check_login(struct hsm_token *tok);
+int hsm_token_rv_err(struct hsm_token *tok, CK_RV rv, const char *what);
 int hsm_token_gone_err(struct hsm_token *tok, CK_RV rv, const char *what);
 unsigned long long hsm_now_ms(void);
 

@@ -339,7 +339,7 @@ key_fill(struct hsm_key *key, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	struct hsm_token *tok = key->tok;
 	int sens, extr, r;
 
-	key->obj = o;
+	atomic_store(&key->obj, o);
 	label_read(tok, s, o, key->label, sizeof(key->label));
 	if (key->cls == CKO_SECRET_KEY)
 		return 0;
@@ -369,6 +369,8 @@ hsm_key_load(struct hsm_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 	if (idlen == 0 || idlen > sizeof(key->id))
 		return hsm_err(HSM_ERR_KEY_NOT_FOUND, "bad key ID length");
 	if ((r = hsm_find_objects(tok, s, t, 2, o, 2, &n)) != 0)
+		return r;
+	if (n == 0 && (r = hsm_token_check_login(tok)) != 0)
 		return r;
 	if (n == 0)
 		return hsm_err(HSM_ERR_KEY_NOT_FOUND, "no key with that ID on "
@@ -417,7 +419,7 @@ hsm_key_refresh(struct hsm_key *key)
 	if ((r = hsm_session_get(tok, &s)) != 0)
 		goto out;
 	r = hsm_find_objects(tok, s, t, 2, &o, 1, &n);
-	if (r == 0 && n == 0)
+	if (r == 0 && n == 0 && (r = hsm_token_check_login(tok)) == 0)
 		r = hsm_err(HSM_ERR_KEY_NOT_FOUND, "key %s is no longer on "
 		    "token '%s'", key->idhex, tok->label);
 	if (r == 0 && (r = key_fill(key, s, o)) == 0)
@@ -604,10 +606,8 @@ hsm_key_generate(struct hsm_token *tok, const struct hsm_keygen *spec,
 	rv = f->C_GenerateKeyPair(s, &mech, pub, npub, priv, npriv, &hpub,
 	    &hpriv);
 	if (rv != CKR_OK) {
-		r = hsm_rv_is_gone(rv) ? hsm_token_gone_err(tok, rv,
-		    "generating a key") : hsm_err_rv(HSM_ERR_PKCS11, rv,
-		    "generating a %s key on token '%s'",
-		    hsm_key_type_name(spec->type), tok->label);
+		hpub = hpriv = CK_INVALID_HANDLE;
+		r = hsm_token_rv_err(tok, rv, "generating a key");
 		goto out;
 	}
 	/* The ID depends on the public key, known only now. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ static int
 pin_from_tty(const char *prompt, char *pin, size_t pinsize, size_t *pinlen)
 {
 	struct termios old, quiet;
+	sigset_t block, saved;
 	ssize_t w;
 	int fd, r;
 
@@ -99,7 +101,19 @@ pin_from_tty(const char *prompt, char *pin, size_t pinsize, size_t *pinlen)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
+	/*
+	 * A ^C or ^Z while echo is off would leave the terminal silent: hold
+	 * those signals in this thread until echo is back, then let them in.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGTSTP);
+	sigaddset(&block, SIGTTIN);
+	sigaddset(&block, SIGTTOU);
+	pthread_sigmask(SIG_BLOCK, &block, &saved);
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+		pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		close(fd);
 		return hsm_err(HSM_ERR_PIN_SOURCE, "cannot turn off echo: %s",
 		    strerror(errno));
@@ -112,6 +126,7 @@ pin_from_tty(const char *prompt, char *pin, size_t pinsize, size_t *pinlen)
 	w = write(fd, "\n", 1);
 	(void)w;
 	close(fd);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return r;
 }
 

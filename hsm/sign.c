@@ -59,10 +59,13 @@ hsm_key_sign(struct hsm_key *key, const unsigned char *msg, size_t msglen,
 		if ((r = hsm_key_refresh(key)) != 0 ||
 		    (r = hsm_session_get(tok, &s)) != 0) {
 			hsm_token_leave(tok);
+			/* A lost login may come back from a PIN file. */
+			if (r == HSM_ERR_LOGIN_REQUIRED && attempt == 0)
+				continue;
 			return r;
 		}
 		sl = sigsize;
-		rv = f->C_SignInit(s, &mech, key->obj);
+		rv = f->C_SignInit(s, &mech, atomic_load(&key->obj));
 		if (rv == CKR_OK)
 			rv = f->C_Sign(s, (CK_BYTE_PTR)data, datalen, sig, &sl);
 		hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));
@@ -72,10 +75,11 @@ hsm_key_sign(struct hsm_key *key, const unsigned char *msg, size_t msglen,
 			return 0;
 		}
 		if (rv == CKR_USER_NOT_LOGGED_IN) {
+			/* Retried after a re-login from a PIN file, if any. */
 			atomic_store(&tok->state, HSM_TOK_LOGIN);
-			return hsm_err_rv(HSM_ERR_LOGIN_REQUIRED, rv, "token "
-			    "'%s' is no longer logged in: log in again",
-			    tok->label);
+			r = hsm_err_rv(HSM_ERR_LOGIN_REQUIRED, rv, "token '%s' "
+			    "is no longer logged in: log in again", tok->label);
+			continue;
 		}
 		if (!hsm_rv_is_gone(rv))
 			return hsm_err_rv(HSM_ERR_PKCS11, rv, "signing with key "

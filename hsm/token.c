@@ -159,6 +159,21 @@ hsm_session_put(struct hsm_token *tok, CK_SESSION_HANDLE s, int bad)
 	(void)tok->mod->f->C_CloseSession(s);
 }
 
+/* Map a failed Cryptoki call on the token to our code and detail. */
+int
+hsm_token_rv_err(struct hsm_token *tok, CK_RV rv, const char *what)
+{
+	if (hsm_rv_is_gone(rv))
+		return hsm_token_gone_err(tok, rv, what);
+	if (rv == CKR_USER_NOT_LOGGED_IN) {
+		atomic_store(&tok->state, HSM_TOK_LOGIN);
+		return hsm_err_rv(HSM_ERR_LOGIN_REQUIRED, rv, "%s on token "
+		    "'%s': not logged in, log in again", what, tok->cfg.token);
+	}
+	return hsm_err_rv(HSM_ERR_PKCS11, rv, "%s on token '%s'", what,
+	    tok->cfg.token);
+}
+
 /* Mark the token gone after rv; the next entry tries to recover at once. */
 int
 hsm_token_gone_err(struct hsm_token *tok, CK_RV rv, const char *what)
@@ -191,6 +206,32 @@ login_state(struct hsm_token *tok, int *logged)
 	*logged = si.state == CKS_RO_USER_FUNCTIONS ||
 	    si.state == CKS_RW_USER_FUNCTIONS;
 	return 0;
+}
+
+/*
+ * An object search came back empty: if the reason is a lost login (private
+ * objects are invisible then; SoftHSM also answers CKR_OBJECT_HANDLE_INVALID
+ * for them), say so. Module lock held shared.
+ */
+int
+hsm_token_check_login(struct hsm_token *tok)
+{
+	int logged;
+
+	int never;
+
+	pthread_mutex_lock(&tok->mod->login_mu);
+	never = tok->cfg.pin_source == HSM_PIN_NONE &&
+	    atomic_load(&tok->state) == HSM_TOK_OK && tok->login != NULL &&
+	    !tok->login->have_verifier && !tok->login->logged_out;
+	pthread_mutex_unlock(&tok->mod->login_mu);
+	if (never)
+		return 0;	/* never logged in: public objects only */
+	if (login_state(tok, &logged) != 0 || logged)
+		return 0;
+	atomic_store(&tok->state, HSM_TOK_LOGIN);
+	return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' is not logged in: "
+	    "log in again", tok->cfg.token);
 }
 
 static int login_locked(struct hsm_token *, char *, size_t);
@@ -234,6 +275,39 @@ token_revalidate(struct hsm_token *tok)
 }
 
 /*
+ * The login was lost (module re-initialised, or the token said
+ * CKR_USER_NOT_LOGGED_IN). Another handle may have logged in since; else a
+ * PIN file can be read again. Module lock held shared.
+ */
+static int
+token_relogin(struct hsm_token *tok)
+{
+	char pin[HSM_PIN_MAX];
+	size_t pinlen;
+	int logged, r;
+
+	if ((r = login_state(tok, &logged)) != 0)
+		return r;
+	if (logged) {
+		atomic_store(&tok->state, HSM_TOK_OK);
+		return 0;
+	}
+	pthread_mutex_lock(&tok->mod->login_mu);
+	r = tok->login != NULL && tok->login->logged_out;
+	pthread_mutex_unlock(&tok->mod->login_mu);
+	if (r)
+		return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' was logged "
+		    "out: log in again", tok->cfg.token);
+	if (tok->cfg.pin_source != HSM_PIN_FILE)
+		return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' is not "
+		    "logged in (its login was lost when it came back): log in "
+		    "again", tok->cfg.token);
+	if ((r = hsm_pin_read(&tok->cfg, pin, sizeof(pin), &pinlen)) != 0)
+		return r;
+	return login_locked(tok, pin, pinlen);
+}
+
+/*
  * Enter the token for one operation: on success the module lock is held
  * shared until hsm_token_leave. Recovers a vanished token at most every
  * HSM_RECOVER_INTERVAL_MS; meanwhile TOKEN_GONE (fail closed).
@@ -261,12 +335,9 @@ hsm_token_enter(struct hsm_token *tok, int need_login)
 		case HSM_TOK_OK:
 			return 0;
 		case HSM_TOK_LOGIN:
-			if (!need_login)
+			if (!need_login || (r = token_relogin(tok)) == 0)
 				return 0;
-			pthread_rwlock_unlock(&mod->lock);
-			return hsm_err(HSM_ERR_LOGIN_REQUIRED, "token '%s' is "
-			    "back but its login was lost: log in again",
-			    tok->cfg.token);
+			goto fail;
 		}
 		/* Gone: try to recover, rate-limited. */
 		now = hsm_now_ms();
@@ -389,6 +460,7 @@ login_locked(struct hsm_token *tok, char *pin, size_t pinlen)
 				l->have_verifier = 1;
 		}
 		l->failures = 0;
+		l->logged_out = 0;
 		atomic_store(&tok->state, HSM_TOK_OK);
 		r = 0;
 		break;
@@ -555,6 +627,15 @@ hsm_token_open(const struct hsm_config *cfg, struct hsm_token **out)
 	pthread_rwlock_rdlock(&tok->mod->lock);
 	atomic_store(&tok->epoch, atomic_load(&tok->mod->epoch));
 	if ((r = token_find_slot(tok)) == 0) {
+		pthread_mutex_lock(&tok->mod->login_mu);
+		if ((tok->login = hsm_module_login(tok->mod, tok->serial)) !=
+		    NULL)
+			tok->login->handles++;
+		else
+			r = hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
+		pthread_mutex_unlock(&tok->mod->login_mu);
+	}
+	if (r == 0) {
 		atomic_store(&tok->state, cfg->pin_source == HSM_PIN_NONE ?
 		    HSM_TOK_OK : HSM_TOK_LOGIN);
 		if (cfg->pin_source != HSM_PIN_NONE)
@@ -571,13 +652,67 @@ fail:
 	return r;
 }
 
+/* C_Logout and forget the verifier; module lock held shared. */
+static int
+logout_locked(struct hsm_token *tok)
+{
+	CK_SESSION_HANDLE s;
+	CK_RV rv;
+	int r;
+
+	if ((r = hsm_session_get(tok, &s)) != 0)
+		return r;
+	rv = tok->mod->f->C_Logout(s);
+	hsm_session_put(tok, s, rv != CKR_OK && hsm_rv_is_gone(rv));
+	pthread_mutex_lock(&tok->mod->login_mu);
+	if (tok->login != NULL) {
+		tok->login->have_verifier = 0;
+		tok->login->logged_out = 1;
+		explicit_bzero(tok->login->verifier,
+		    sizeof(tok->login->verifier));
+	}
+	pthread_mutex_unlock(&tok->mod->login_mu);
+	atomic_store(&tok->state, HSM_TOK_LOGIN);
+	if (rv != CKR_OK && rv != CKR_USER_NOT_LOGGED_IN)
+		return hsm_err_rv(HSM_ERR_PKCS11, rv, "logging out of token "
+		    "'%s'", tok->cfg.token);
+	return 0;
+}
+
+int
+hsm_token_logout(struct hsm_token *tok)
+{
+	int r;
+
+	if (tok == NULL)
+		return hsm_err(HSM_ERR_INVALID_ARG, "no token");
+	if ((r = hsm_token_enter(tok, 0)) != 0)
+		return r;
+	r = logout_locked(tok);
+	hsm_token_leave(tok);
+	return r;
+}
+
 void
 hsm_token_close(struct hsm_token *tok)
 {
+	int last = 0;
+
 	if (tok == NULL)
 		return;
+	if (tok->login != NULL) {
+		pthread_mutex_lock(&tok->mod->login_mu);
+		last = --tok->login->handles == 0;
+		pthread_mutex_unlock(&tok->mod->login_mu);
+	}
 	if (tok->mod != NULL) {
 		pthread_rwlock_rdlock(&tok->mod->lock);
+		/* The last handle ends the process's login on the token, even
+		 * when other tokens keep the module initialised. A token that
+		 * is away or from an older epoch has no login to end. */
+		if (last && atomic_load(&tok->state) != HSM_TOK_GONE &&
+		    atomic_load(&tok->epoch) == atomic_load(&tok->mod->epoch))
+			(void)logout_locked(tok);
 		pthread_mutex_lock(&tok->mu);
 		pool_reset(tok, atomic_load(&tok->epoch) ==
 		    atomic_load(&tok->mod->epoch));

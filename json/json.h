@@ -13,9 +13,10 @@
  * lives in one arena owned by the document, freed at once.
  *
  * Writer: a growable byte buffer with a sticky error, so a sequence of puts
- * is checked once at the end. json_put_str applies Notary's escaping; the
- * caller emits object keys in byte order (json_write_canonical does that for
- * a parsed tree).
+ * is checked once at the end. json_put_str applies Notary's escaping: the
+ * file form by default, the form Notary signs with JSON_BUF_SIGNING_FORM
+ * (docs/json.md has both and the evidence); the caller emits object keys in
+ * byte order (json_write_canonical does that for a parsed tree).
  */
 #ifndef SIGNERD_JSON_H
 #define SIGNERD_JSON_H
@@ -61,7 +62,15 @@ struct json_limits {
 	size_t	 max_bytes;	/* input size cap (default 64 MiB) */
 	unsigned max_depth;	/* nesting cap (default 64) */
 	size_t	 max_values;	/* total values in the document (default: no cap beyond max_bytes) */
+	unsigned flags;		/* JSON_LIMIT_* */
 };
+
+/*
+ * The document may hold secrets (a PIN in a request): json_doc_free, and a
+ * failed parse, wipe every block of it (decoded strings, integers, the
+ * parser's scratch copies) with explicit_bzero before freeing.
+ */
+#define JSON_LIMIT_WIPE		0x1
 
 /* Where and why a parse failed. message is plain ASCII, NUL-terminated. */
 struct json_error {
@@ -88,6 +97,11 @@ const struct json_value *json_doc_root(const struct json_doc *doc);
 enum json_type json_value_type(const struct json_value *v);
 /* Byte span of v in the parsed input, so callers can hash exactly what came in. */
 void json_value_span(const struct json_value *v, size_t *offset, size_t *len);
+/*
+ * 0, or JSON_ERR_TYPE (v is another type), JSON_ERR_MISSING (v is NULL, as
+ * json_object_get returns for an absent key), JSON_ERR_INVAL (out is NULL).
+ * *out is cleared on failure.
+ */
 int json_value_int(const struct json_value *v, int64_t *out);
 int json_value_bool(const struct json_value *v, int *out);
 /* Decoded string: NUL-terminated, may contain NUL bytes; *len excludes the terminator. */
@@ -113,10 +127,19 @@ struct json_buf {
 	size_t	 len;
 	size_t	 cap;
 	int	 err;		/* first failure, sticky; puts after it do nothing */
+	unsigned flags;		/* JSON_BUF_*; kept by json_buf_detach */
 };
 
+/*
+ * json_put_str and json_write_canonical write the sign form (JSON_FORM_SIGN
+ * below: what Notary signs) instead of the file form. Zero, the default, is
+ * the file form.
+ */
+#define JSON_BUF_SIGNING_FORM	0x1
+
 void json_buf_init(struct json_buf *b);
-/* Frees the storage after wiping it (buffers may have held secrets). */
+/* Frees the storage after wiping it (buffers may have held secrets); b is
+ * left as json_buf_init leaves it, flags cleared. */
 void json_buf_cleanup(struct json_buf *b);
 /* Hands the bytes to the caller (free with free()); the buffer is left empty. */
 int json_buf_detach(struct json_buf *b, uint8_t **data, size_t *len);
@@ -125,13 +148,14 @@ void json_buf_reserve(struct json_buf *b, size_t extra);
 void json_put_raw(struct json_buf *b, const void *p, size_t n);
 void json_put_char(struct json_buf *b, char c);
 /*
- * A quoted string with Notary's canonical escaping (the file form). s must be
- * UTF-8; it is checked, and invalid UTF-8 sets JSON_ERR_UTF8. NUL bytes are
- * fine (written as \u0000).
+ * A quoted string with Notary's canonical escaping (the file form, or the
+ * sign form when b->flags has JSON_BUF_SIGNING_FORM). s must be UTF-8; it is
+ * checked, and invalid UTF-8 sets JSON_ERR_UTF8. NUL bytes are fine.
  */
 void json_put_str(struct json_buf *b, const char *s, size_t n);
 void json_put_int(struct json_buf *b, int64_t v);
-/* The canonical encoding of a parsed value (keys in byte order, no space). */
+/* The canonical encoding of a parsed value (keys in byte order, no space);
+ * the form follows b->flags as for json_put_str. */
 void json_write_canonical(struct json_buf *b, const struct json_value *v);
 
 /*
@@ -139,7 +163,8 @@ void json_write_canonical(struct json_buf *b, const struct json_value *v);
  * the file bytes (json_put_str's escaping, above). JSON_FORM_SIGN is what
  * docker/go's canonical/json produces and what signatures cover: only `"`
  * and `\` escaped, every other byte (controls, < > &, U+2028/9) raw.
- * The two differ only inside strings that hold such characters.
+ * The two differ only inside strings that hold such characters. These two
+ * take the form as an argument and ignore JSON_BUF_SIGNING_FORM.
  */
 #define JSON_FORM_FILE	0
 #define JSON_FORM_SIGN	1

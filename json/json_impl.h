@@ -51,11 +51,24 @@ struct json_chunk {
 struct json_doc {
 	struct json_chunk	*chunks;
 	struct json_value	 root;
+	unsigned		 flags;		/* JSON_LIMIT_* of the parse */
 };
 
 #define JSON_CHUNK_HDR \
 	((sizeof(struct json_chunk) + _Alignof(max_align_t) - 1) & \
 	~(_Alignof(max_align_t) - 1))
+
+/* A new block of cap bytes chained to doc; NULL when out of memory. */
+struct json_chunk *json_chunk_new(struct json_doc *doc, size_t cap);
+
+static inline void *
+json_chunk_data(struct json_chunk *c)
+{
+	return (char *)c + JSON_CHUNK_HDR;
+}
+
+/* Wipes every block's used bytes and the root; json_doc_free with JSON_LIMIT_WIPE. */
+void json_doc_wipe(struct json_doc *doc);
 
 /*
  * Length of the valid UTF-8 sequence starting at p (p[0] >= 0x80), n bytes
@@ -63,6 +76,16 @@ struct json_doc {
  * sequence is cut short by the end of the bytes.
  */
 int json_utf8_seq(const uint8_t *p, size_t n, const char **why);
+
+/*
+ * Eight bytes at a time: nonzero when some byte of x equals c, or (when no
+ * byte has its top bit set) is below n. Existence is exact, positions are not.
+ */
+#define JSON_ONES		UINT64_C(0x0101010101010101)
+#define JSON_HIGHS		UINT64_C(0x8080808080808080)
+#define JSON_HASZERO(x)		(((x) - JSON_ONES) & ~(x) & JSON_HIGHS)
+#define JSON_HASBYTE(x, c)	JSON_HASZERO((x) ^ (JSON_ONES * (uint8_t)(c)))
+#define JSON_HASLESS(x, n)	(((x) - JSON_ONES * (n)) & ~(x) & JSON_HIGHS)
 
 /* Byte order of two keys: memcmp over the shorter, then the shorter first. */
 static inline int

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "json_impl.h"
 
@@ -14,8 +13,6 @@
 #define JSON_DEFAULT_MAX_DEPTH	64u
 #define JSON_NODE_CHUNK_MIN	((size_t)4096)
 #define JSON_NODE_CHUNK_MAX	((size_t)16 << 20)
-#define JSON_HUGE		((size_t)2 << 20)
-#define JSON_MAP_MIN		((size_t)4 << 20)
 
 /* An open container: where its span starts and where its children begin on the scratch stack. */
 struct frame {
@@ -45,6 +42,7 @@ struct parser {
 
 	size_t			 nvalues, max_values;
 	unsigned		 max_depth;
+	int			 wipe;		/* JSON_LIMIT_WIPE */
 	struct json_error	*err;
 };
 
@@ -71,10 +69,6 @@ static const uint8_t plain[256] = {
 	[0x7c] = 1, [0x7d] = 1, [0x7e] = 1, [0x7f] = 1,
 };
 
-#define ONES	UINT64_C(0x0101010101010101)
-#define HIGHS	UINT64_C(0x8080808080808080)
-#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
-
 /*
  * Nonzero when any of the eight bytes needs the slow path: a byte >= 0x80,
  * < 0x20, '"' or '\\'. The tests are exact about existence, which is all the
@@ -83,10 +77,8 @@ static const uint8_t plain[256] = {
 static inline uint64_t
 word_special(uint64_t x)
 {
-	uint64_t q = x ^ (ONES * '"'), s = x ^ (ONES * '\\');
-
-	return (x & HIGHS) | ((x - ONES * 0x20) & ~x & HIGHS) |
-	    HASZERO(q) | HASZERO(s);
+	return (x & JSON_HIGHS) | JSON_HASLESS(x, 0x20) |
+	    JSON_HASBYTE(x, '"') | JSON_HASBYTE(x, '\\');
 }
 
 static int
@@ -166,64 +158,6 @@ fail_syntax(struct parser *ps, const char *expected)
 	    byte_name(tmp, sizeof(tmp), ps->buf[ps->pos]), ps->pos, expected);
 }
 
-/*
- * Big blocks come straight from mmap, aligned to 2 MiB and marked for
- * transparent huge pages where the kernel offers them: first touches of a
- * large document's tree are otherwise one page fault per 4 KiB, which costs
- * more than the parsing itself. Unmapped at once when the document is freed.
- */
-static struct json_chunk *
-chunk_map(size_t total)
-{
-	size_t	 maplen, head;
-	uint8_t	*raw, *p;
-
-	if (total > SIZE_MAX - 2 * JSON_HUGE)
-		return NULL;
-	maplen = (total + JSON_HUGE - 1) & ~(JSON_HUGE - 1);
-	raw = mmap(NULL, maplen + JSON_HUGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	head = (JSON_HUGE - ((uintptr_t)raw & (JSON_HUGE - 1))) & (JSON_HUGE - 1);
-	p = raw + head;
-	if (head > 0)
-		munmap(raw, head);
-	if (JSON_HUGE - head > 0)
-		munmap(p + maplen, JSON_HUGE - head);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, maplen, MADV_HUGEPAGE);	/* a hint; failure is harmless */
-#endif
-	((struct json_chunk *)(void *)p)->maplen = maplen;
-	return (struct json_chunk *)(void *)p;
-}
-
-static struct json_chunk *
-chunk_new(struct json_doc *doc, size_t cap)
-{
-	struct json_chunk *c;
-
-	if (cap > SIZE_MAX - JSON_CHUNK_HDR)
-		return NULL;
-	if (JSON_CHUNK_HDR + cap >= JSON_MAP_MIN)
-		c = chunk_map(JSON_CHUNK_HDR + cap);
-	else if ((c = malloc(JSON_CHUNK_HDR + cap)) != NULL)
-		c->maplen = 0;
-	if (c == NULL)
-		return NULL;
-	c->next = doc->chunks;
-	c->cap = cap;
-	c->used = 0;
-	doc->chunks = c;
-	return c;
-}
-
-static inline void *
-chunk_data(struct json_chunk *c)
-{
-	return (char *)c + JSON_CHUNK_HDR;
-}
-
 /* Room for n bytes of nodes (a multiple of 8): the current chunk or a fresh one. */
 static void *
 node_alloc(struct parser *ps, size_t n)
@@ -238,23 +172,27 @@ node_alloc(struct parser *ps, size_t n)
 			ps->next_chunk = cap * 2;
 		if (cap < n)
 			cap = n;
-		if ((c = chunk_new(ps->doc, cap)) == NULL)
+		if ((c = json_chunk_new(ps->doc, cap)) == NULL)
 			return NULL;
 		/* Keep filling whichever chunk has more room left. */
 		if (ps->nodes == NULL || cap - n > ps->nodes->cap - ps->nodes->used)
 			ps->nodes = c;
 		else {
 			c->used = n;
-			return chunk_data(c);
+			return json_chunk_data(c);
 		}
 	}
-	p = (char *)chunk_data(c) + c->used;
+	p = (char *)json_chunk_data(c) + c->used;
 	c->used += n;
 	return p;
 }
 
+/*
+ * Grows a scratch stack. With wipe set the old block is copied and wiped
+ * rather than realloc'd, which could leave a copy of secrets behind.
+ */
 static int
-grow(void **p, size_t *cap, size_t elem, size_t need)
+grow(void **p, size_t *cap, size_t elem, size_t need, int wipe)
 {
 	size_t	 ncap = *cap ? *cap : 64;
 	void	*np;
@@ -264,11 +202,31 @@ grow(void **p, size_t *cap, size_t elem, size_t need)
 			return -1;
 		ncap *= 2;
 	}
-	if (ncap > SIZE_MAX / elem || (np = realloc(*p, ncap * elem)) == NULL)
+	if (ncap > SIZE_MAX / elem)
 		return -1;
+	if (!wipe) {
+		if ((np = realloc(*p, ncap * elem)) == NULL)
+			return -1;
+	} else {
+		if ((np = malloc(ncap * elem)) == NULL)
+			return -1;
+		if (*p != NULL) {
+			memcpy(np, *p, *cap * elem);
+			explicit_bzero(*p, *cap * elem);
+			free(*p);
+		}
+	}
 	*p = np;
 	*cap = ncap;
 	return 0;
+}
+
+static void
+scratch_free(void *p, size_t bytes, int wipe)
+{
+	if (p != NULL && wipe)
+		explicit_bzero(p, bytes);
+	free(p);
 }
 
 static inline size_t
@@ -639,7 +597,7 @@ value:
 			    "nesting deeper than %u at byte %zu", ps->max_depth,
 			    ps->pos);
 		if (ps->depth == ps->fcap && grow((void **)&ps->frames,
-		    &ps->fcap, sizeof(*ps->frames), ps->depth + 1) != 0)
+		    &ps->fcap, sizeof(*ps->frames), ps->depth + 1, 0) != 0)
 			return nomem(ps);
 		f = &ps->frames[ps->depth++];
 		f->start = ps->pos;
@@ -696,7 +654,7 @@ have:
 	f = &ps->frames[ps->depth - 1];
 	if (f->type == JSON_ARRAY) {
 		if (ps->vtop == ps->vcap && grow((void **)&ps->vstack,
-		    &ps->vcap, sizeof(*ps->vstack), ps->vtop + 1) != 0)
+		    &ps->vcap, sizeof(*ps->vstack), ps->vtop + 1, ps->wipe) != 0)
 			return nomem(ps);
 		ps->vstack[ps->vtop++] = v;
 	} else
@@ -716,7 +674,7 @@ key:
 	if (ps->pos >= len || b[ps->pos] != '"')
 		return fail_syntax(ps, "a string key");
 	if (ps->mtop == ps->mcap && grow((void **)&ps->mstack, &ps->mcap,
-	    sizeof(*ps->mstack), ps->mtop + 1) != 0)
+	    sizeof(*ps->mstack), ps->mtop + 1, ps->wipe) != 0)
 		return nomem(ps);
 	m = &ps->mstack[ps->mtop++];
 	m->keyoff = (uint32_t)ps->pos;
@@ -782,6 +740,7 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 			ps.max_depth = lim->max_depth;
 		if (lim->max_values != 0)
 			ps.max_values = lim->max_values;
+		ps.wipe = (lim->flags & JSON_LIMIT_WIPE) != 0;
 	}
 	/* Spans are 32-bit: past 4 GiB no caller cap applies. */
 	if (max_bytes > JSON_MAX_BYTES_LIMIT)
@@ -792,27 +751,30 @@ json_doc_parse(const uint8_t *buf, size_t len, const struct json_limits *lim,
 		    max_bytes);
 	if ((ps.doc = calloc(1, sizeof(*ps.doc))) == NULL)
 		return nomem(&ps);
+	ps.doc->flags = ps.wipe ? JSON_LIMIT_WIPE : 0;
 	/*
 	 * A decoded string plus its NUL never outgrows its quoted form, so one
 	 * block of len bytes holds them all; pages never written cost nothing.
 	 */
-	if ((pool = chunk_new(ps.doc, len > 0 ? len : 1)) == NULL) {
+	if ((pool = json_chunk_new(ps.doc, len > 0 ? len : 1)) == NULL) {
 		r = nomem(&ps);
 		goto out;
 	}
-	ps.spool = chunk_data(pool);
+	ps.spool = json_chunk_data(pool);
 	ps.next_chunk = len < JSON_NODE_CHUNK_MIN ? JSON_NODE_CHUNK_MIN :
 	    len > JSON_NODE_CHUNK_MAX ? JSON_NODE_CHUNK_MAX : (len + 7) & ~(size_t)7;
-	if ((r = parse(&ps)) != 0)
+	r = parse(&ps);
+	/* After a failure a string may be half-decoded past sused. */
+	pool->used = r == 0 ? ps.sused : pool->cap;
+	if (r != 0)
 		goto out;
-	pool->used = ps.sused;
 	*out = ps.doc;
 	ps.doc = NULL;	/* transferred */
 	r = 0;
 out:
 	json_doc_free(ps.doc);
-	free(ps.vstack);
-	free(ps.mstack);
+	scratch_free(ps.vstack, ps.vcap * sizeof(*ps.vstack), ps.wipe);
+	scratch_free(ps.mstack, ps.mcap * sizeof(*ps.mstack), ps.wipe);
 	free(ps.frames);
 	return r;
 }

@@ -3,26 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "json_impl.h"
-
-void
-json_doc_free(struct json_doc *doc)
-{
-	struct json_chunk *c, *next;
-
-	if (doc == NULL)
-		return;
-	for (c = doc->chunks; c != NULL; c = next) {
-		next = c->next;
-		if (c->maplen != 0)
-			munmap(c, c->maplen);
-		else
-			free(c);
-	}
-	free(doc);
-}
 
 const struct json_value *
 json_doc_root(const struct json_doc *doc)

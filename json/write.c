@@ -83,7 +83,8 @@ json_buf_detach(struct json_buf *b, uint8_t **data, size_t *len)
 		return JSON_ERR_NOMEM;
 	*data = b->data;
 	*len = b->len;
-	memset(b, 0, sizeof(*b));	/* transferred */
+	b->data = NULL;		/* transferred */
+	b->len = b->cap = 0;
 	return 0;
 }
 
@@ -195,6 +196,21 @@ static const uint8_t esc_sign[256] = {
 };
 static const uint8_t esc_sign_trusted[256] = { ['"'] = 1, ['\\'] = 1 };
 
+/* Nonzero when one of the eight bytes in x may need more than a copy. */
+static inline uint64_t
+word_needs(uint64_t x, int form, int trusted)
+{
+	uint64_t m = JSON_HASBYTE(x, '"') | JSON_HASBYTE(x, '\\');
+
+	if (form == JSON_FORM_FILE)
+		m |= (x & JSON_HIGHS) | JSON_HASLESS(x, 0x20) |
+		    JSON_HASBYTE(x, '<') | JSON_HASBYTE(x, '>') |
+		    JSON_HASBYTE(x, '&');
+	else if (!trusted)
+		m |= x & JSON_HIGHS;
+	return m;
+}
+
 /*
  * trusted: the bytes were validated by the reader, so only the length of each
  * multi-byte sequence is needed, not a second validation.
@@ -224,12 +240,20 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted, int form)
 	json_buf_reserve(b, n + 2);
 	json_put_char(b, '"');
 	while (i < n) {
-		uint8_t c = s[i];
+		uint64_t w;
+		uint8_t	 c;
 
-		if (tab[c] == 0) {
-			i++;
-			continue;
+		while (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (word_needs(w, form, trusted))
+				break;
+			i += 8;
 		}
+		while (i < n && tab[s[i]] == 0)
+			i++;
+		if (i >= n)
+			break;
+		c = s[i];
 		if (c >= 0x80) {
 			if (trusted)
 				k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -266,7 +290,8 @@ json_put_str(struct json_buf *b, const char *s, size_t n)
 		b->err = JSON_ERR_INVAL;
 		return;
 	}
-	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0, JSON_FORM_FILE);
+	put_str(b, (const uint8_t *)(s != NULL ? s : ""), n, 0,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
 }
 
 void
@@ -334,7 +359,8 @@ struct wframe {
 void
 json_write_canonical(struct json_buf *b, const struct json_value *v)
 {
-	json_write_canonical_form(b, v, JSON_FORM_FILE);
+	json_write_canonical_form(b, v,
+	    (b->flags & JSON_BUF_SIGNING_FORM) ? JSON_FORM_SIGN : JSON_FORM_FILE);
 }
 
 void

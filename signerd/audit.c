@@ -25,7 +25,11 @@
 struct audit {
 	int		 fd;
 	pthread_mutex_t	 mu;
-	off_t		 size;			/* bytes of complete lines */
+	pthread_cond_t	 synced_cv;	/* signalled after each fdatasync */
+	off_t		 size;		/* bytes of complete lines written */
+	off_t		 synced;	/* bytes known to be on disk */
+	int		 syncing;	/* a thread is in fdatasync */
+	int		 failed;	/* an fdatasync failed: refuse to go on */
 	int64_t		 seq;			/* of the last line, 0 when empty */
 	uint8_t		 prev[AUDIT_HASH_LEN];	/* sha256 of the last line */
 };
@@ -374,47 +378,89 @@ pread_all(int fd, uint8_t *p, size_t n, off_t off)
 	return 0;
 }
 
-/* Caller holds a->mu (or owns a alone). */
+/*
+ * Writes one line. Caller holds a->mu (or owns a alone). The line is in the
+ * file but not yet known to be on disk: see sync_to.
+ */
 static int
-append_locked(struct audit *a, const struct audit_record *rec)
+write_locked(struct audit *a, const struct audit_record *rec, off_t *end)
 {
 	uint8_t *line = NULL, h[AUDIT_HASH_LEN];
 	size_t len = 0;
 	int rc;
 
+	if (a->failed)
+		return AUDIT_ERR_IO;
 	if ((rc = line_build(rec, a->seq + 1, a->prev, &line, &len)) != 0)
 		return rc;
 	if ((rc = sha256(line, len - 1, h)) != 0)
 		goto out;
 	rc = AUDIT_ERR_IO;
-	if (write_all(a->fd, line, len) != 0 || fdatasync(a->fd) != 0) {
+	if (write_all(a->fd, line, len) != 0) {
 		/*
 		 * Take back whatever part reached the file, so the next line
-		 * chains from the last good one; if even that fails, the
-		 * next open moves the torn tail aside.
+		 * chains from the last good one; if even that fails, stop:
+		 * the next open moves the torn tail aside.
 		 */
-		if (ftruncate(a->fd, a->size) == 0)
-			(void)fdatasync(a->fd);
+		if (ftruncate(a->fd, a->size) != 0)
+			a->failed = 1;
 		goto out;
 	}
 	a->size += (off_t)len;
 	a->seq++;
 	memcpy(a->prev, h, AUDIT_HASH_LEN);
+	*end = a->size;
 	rc = 0;
 out:
 	free(line);
 	return rc;
 }
 
+/*
+ * Waits until the file is on disk up to end. Group commit: whoever finds
+ * no sync running syncs everything written so far, outside the lock, so
+ * lines written meanwhile by other workers share one fdatasync. After a
+ * failed fdatasync the kernel may have dropped the dirty pages and a retry
+ * can falsely succeed, so the log refuses every later append until it is
+ * reopened (and recovery reads what really is on disk). Caller holds a->mu.
+ */
+static int
+sync_to(struct audit *a, off_t end)
+{
+	off_t target;
+	int r;
+
+	while (a->synced < end && !a->failed) {
+		if (a->syncing) {
+			pthread_cond_wait(&a->synced_cv, &a->mu);
+			continue;
+		}
+		a->syncing = 1;
+		target = a->size;
+		pthread_mutex_unlock(&a->mu);
+		r = fdatasync(a->fd);
+		pthread_mutex_lock(&a->mu);
+		a->syncing = 0;
+		if (r != 0)
+			a->failed = 1;
+		else if (target > a->synced)
+			a->synced = target;
+		pthread_cond_broadcast(&a->synced_cv);
+	}
+	return a->synced >= end ? 0 : AUDIT_ERR_IO;
+}
+
 int
 audit_append(struct audit *a, const struct audit_record *rec)
 {
+	off_t end = 0;
 	int rc;
 
 	if (a == NULL || rec == NULL)
 		return AUDIT_ERR_INVAL;
 	pthread_mutex_lock(&a->mu);
-	rc = append_locked(a, rec);
+	if ((rc = write_locked(a, rec, &end)) == 0)
+		rc = sync_to(a, end);
 	pthread_mutex_unlock(&a->mu);
 	return rc;
 }
@@ -540,7 +586,8 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 		rec.outcome = "recovered";
 		rec.detail = detail;
 		info->lines = a->seq;
-		if ((rc = append_locked(a, &rec)) != 0) {
+		a->synced = a->size;
+		if ((rc = audit_append(a, &rec)) != 0) {
 			msg_set(msg, msglen, "%s: cannot append the recovery"
 			    " line", path);
 			goto out;
@@ -549,6 +596,7 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 		goto out;
 	}
 	info->lines = a->seq;
+	a->synced = a->size;
 	rc = 0;
 out:
 	free(buf);
@@ -576,6 +624,10 @@ audit_open(const char *path, struct audit **out,
 	a->fd = -1;
 	if (pthread_mutex_init(&a->mu, NULL) != 0)
 		goto out;
+	if (pthread_cond_init(&a->synced_cv, NULL) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		goto out;
+	}
 	mu_init = 1;
 	rc = AUDIT_ERR_IO;
 	/* O_APPEND: every write lands at the end, even after a cut. */
@@ -593,8 +645,10 @@ out:
 	if (a != NULL) {
 		if (a->fd >= 0)
 			close(a->fd);
-		if (mu_init)
+		if (mu_init) {
+			pthread_cond_destroy(&a->synced_cv);
 			pthread_mutex_destroy(&a->mu);
+		}
 		free(a);
 	}
 	return rc;
@@ -607,6 +661,7 @@ audit_close(struct audit *a)
 		return;
 	if (a->fd >= 0)
 		close(a->fd);
+	pthread_cond_destroy(&a->synced_cv);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }

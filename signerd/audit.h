@@ -23,6 +23,7 @@
 
 #define AUDIT_HASH_LEN		32
 #define AUDIT_MAX_LINE		16384	/* longest line written or accepted */
+#define AUDIT_FILE_NAME		"audit.log"	/* in the config's state_dir */
 
 struct audit;
 
@@ -62,10 +63,11 @@ int audit_open(const char *path, struct audit **out,
 void audit_close(struct audit *a);
 
 /*
- * Appends one line for rec and syncs it (fdatasync) before returning; safe
- * from any thread. On failure the log is cut back to its previous length
- * and nothing must be released to the peer. Returns 0, AUDIT_ERR_INVAL or
- * AUDIT_ERR_IO.
+ * Appends one line for rec and returns once an fdatasync covering it has
+ * completed (concurrent appends share syncs); safe from any thread. On
+ * failure nothing must be released to the peer; after a failed sync every
+ * later append fails until the log is reopened. Returns 0,
+ * AUDIT_ERR_INVAL or AUDIT_ERR_IO.
  */
 int audit_append(struct audit *a, const struct audit_record *rec);
 

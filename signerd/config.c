@@ -390,7 +390,7 @@ parse_globs(struct ctx *c, const struct json_value *rule, const char *parent,
 
 static int
 parse_rule(struct ctx *c, const struct json_value *r, const char *path,
-    size_t idx, struct policy *pol)
+    struct policy *pol)
 {
 	static const char *const keys[] = { "uid", "gid", "user", "group",
 	    "gun", "roles", "ops", NULL };
@@ -464,7 +464,6 @@ parse_rule(struct ctx *c, const struct json_value *r, const char *path,
 	if (rc != 0)
 		return fail(c, CONFIG_ERR_NOMEM, path, "%s",
 		    policy_strerror(rc));
-	(void)idx;
 	return 0;
 }
 
@@ -482,7 +481,7 @@ parse_policy(struct ctx *c, const struct json_value *v, struct config *cfg)
 		    MAX_RULES);
 	for (i = 0; i < json_value_count(v); i++) {
 		path_index(kp, sizeof(kp), "policy", i);
-		if ((rc = parse_rule(c, json_array_at(v, i), kp, i,
+		if ((rc = parse_rule(c, json_array_at(v, i), kp,
 		    cfg->policy)) != 0)
 			return rc;
 	}
@@ -590,6 +589,21 @@ config_policy_take(struct config *cfg)
 	p = cfg->policy;
 	cfg->policy = NULL;	/* transferred */
 	return p;
+}
+
+int
+config_policy_reload(const char *path, struct policy **out,
+    struct config_error *err)
+{
+	struct config *cfg = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_load(path, &cfg, err)) != 0)
+		return rc;
+	*out = config_policy_take(cfg);
+	config_free(cfg);
+	return 0;
 }
 
 int

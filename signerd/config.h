@@ -102,6 +102,15 @@ void config_free(struct config *cfg);
 /* Hands the policy over to the caller (who frees it with policy_free). */
 struct policy *config_policy_take(struct config *cfg);
 
+/*
+ * For SIGHUP: loads the config file at path again with every check and
+ * returns just its policy (free with policy_free, or hand it to
+ * policy_store_swap). Other keys are read only at start. On error *out is
+ * NULL, err says why, and the running policy should stay.
+ */
+int config_policy_reload(const char *path, struct policy **out,
+    struct config_error *err);
+
 /* Expiry in days for a role name ("root", "targets", "targets/x", ...). */
 int config_expiry_days(const struct config *cfg, const char *role);
 

@@ -54,6 +54,7 @@ keys_free(struct keys *ks)
 	for (i = 0; i < ks->n; i++)
 		entry_free(ks, ks->e[i]);
 	free(ks->e);
+	free(ks->miss);
 	if (ks->ops->free != NULL)
 		ks->ops->free(ks->ctx);
 	pthread_mutex_destroy(&ks->mu);
@@ -165,12 +166,22 @@ keys_find_id(struct keys *ks, const char *id, struct keys_key *out)
 			goto out;
 		}
 	}
+	for (i = 0; i < ks->nmiss; i++)
+		if (memcmp(ks->miss[i], id, KEYS_ID_LEN) == 0)
+			goto out;
 	for (slot = KEYS_ONLINE; slot <= KEYS_ROOT; slot++) {
 		if (ks->ops->find(ks->ctx, slot, id, &h) != 0)
 			continue;
 		if ((r = cache_add(ks, slot, h, NULL, NULL, &e)) == 0)
 			out_fill(ks, out, e);
 		goto out;
+	}
+	if (ks->miss == NULL)
+		ks->miss = calloc(KEYS_MISS_MAX, sizeof(*ks->miss));
+	if (ks->miss != NULL) {
+		if (ks->nmiss == KEYS_MISS_MAX)
+			ks->nmiss = 0;	/* start over rather than grow */
+		memcpy(ks->miss[ks->nmiss++], id, KEYS_ID_LEN + 1);
 	}
 out:
 	pthread_mutex_unlock(&ks->mu);
@@ -214,6 +225,7 @@ keys_generate(struct keys *ks, int slot, const char *role, const char *gun,
 	    msglen)) != 0)
 		return r;
 	pthread_mutex_lock(&ks->mu);
+	ks->nmiss = 0;
 	if ((r = cache_add(ks, slot, h, role, gun, &e)) == 0)
 		out_fill(ks, out, e);
 	pthread_mutex_unlock(&ks->mu);
@@ -248,6 +260,7 @@ keys_unlock(struct keys *ks, int slot, char *pin, size_t pinlen, char *msg,
 	pthread_mutex_lock(&ks->mu);
 	r = ks->ops->unlock(ks->ctx, slot, pin, pinlen, msg, msglen);
 	ks->listed[slot] = 0;
+	ks->nmiss = 0;
 	pthread_mutex_unlock(&ks->mu);
 	return r;
 }

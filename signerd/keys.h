@@ -81,7 +81,12 @@ struct keys {
 	struct keys_entry		**e;	/* pointers: entries never move */
 	size_t				 n, cap;
 	int				 listed[2];
+	/* IDs no token holds (server keys): not searched on every request. */
+	char				(*miss)[KEYS_ID_LEN + 1];
+	size_t				 nmiss;
 };
+
+#define KEYS_MISS_MAX	4096
 
 /* A key the store handed out: valid until keys_lock_slot / keys_free. */
 struct keys_key {

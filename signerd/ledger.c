@@ -44,9 +44,28 @@ struct gun_lock {
 	pthread_mutex_t	 mu;
 };
 
+/* One request waiting in the group-commit queue (lives on its caller's stack). */
+struct commit_req {
+	struct commit_req	*next;
+	const char		*gun;
+	const uint8_t		*fingerprint;
+	const struct ledger_file *files;
+	size_t			 nfiles;
+	char			*msg;
+	size_t			 msglen;
+	int			 rc;
+	int			 done;
+};
+
 struct ledger {
-	sqlite3		*db;
-	pthread_mutex_t	 mu;		/* one statement sequence at a time on db */
+	sqlite3		*wdb;		/* writer: commits only */
+	pthread_mutex_t	 wmu;
+	sqlite3		*rdb;		/* reader: WAL lets it run during a commit's fsync */
+	pthread_mutex_t	 rmu;
+	pthread_mutex_t	 qmu;		/* the commit queue */
+	pthread_cond_t	 qcv;
+	struct commit_req *qhead, **qtail;
+	int		 committing;	/* a leader is running a batch */
 	pthread_mutex_t	 locks_mu;
 	struct gun_lock	*locks[LEDGER_LOCK_BUCKETS];
 };
@@ -114,26 +133,62 @@ hex(const uint8_t *p, size_t n, char *out)
 }
 
 static int
-exec_sql(struct ledger *l, const char *sql)
+exec_sql(sqlite3 *db, const char *sql)
 {
-	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ?
 	    0 : LEDGER_ERR_IO;
 }
 
 static int
-check_pragma_ok(struct ledger *l, const char *sql, const char *want)
+check_pragma_ok(sqlite3 *db, const char *sql, const char *want)
 {
 	sqlite3_stmt *st = NULL;
 	const unsigned char *txt;
 	int rc = LEDGER_ERR_CORRUPT;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return LEDGER_ERR_IO;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (txt = sqlite3_column_text(st, 0)) != NULL &&
 	    strcmp((const char *)txt, want) == 0)
 		rc = 0;
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Opens one connection. WAL with synchronous=FULL: every COMMIT appends to
+ * the WAL and fsyncs it before returning, so a committed request survives
+ * power loss, and a crash at any point leaves the last committed state (a
+ * torn WAL frame fails its checksum and is ignored on recovery).
+ */
+static int
+conn_open(const char *path, sqlite3 **out, char *msg, size_t msglen)
+{
+	sqlite3 *db = NULL;
+	int rc = LEDGER_ERR_IO;
+
+	*out = NULL;
+	/* Our own mutexes serialise use of each handle; SQLite's would be a second one. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		msg_set(msg, msglen, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : "cannot open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 10000);
+	if (check_pragma_ok(db, "PRAGMA journal_mode=WAL", "wal") != 0 ||
+	    exec_sql(db, "PRAGMA synchronous=FULL") != 0) {
+		msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	*out = db;
+	db = NULL;	/* transferred */
+	rc = 0;
+out:
+	sqlite3_close(db);
 	return rc;
 }
 
@@ -144,7 +199,7 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	struct ledger *l = NULL;
 	struct stat sb;
 	char path[4096];
-	int n, rc = LEDGER_ERR_NOMEM, locks_init = 0, mu_init = 0;
+	int n, rc = LEDGER_ERR_NOMEM, nmu = 0;
 
 	*out = NULL;
 	if (msg != NULL && msglen > 0)
@@ -166,57 +221,54 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return LEDGER_ERR_NOMEM;
-	if (pthread_mutex_init(&l->mu, NULL) != 0)
+	l->qtail = &l->qhead;
+	if (pthread_mutex_init(&l->wmu, NULL) != 0)
 		goto out;
-	mu_init = 1;
+	nmu++;
+	if (pthread_mutex_init(&l->rmu, NULL) != 0)
+		goto out;
+	nmu++;
+	if (pthread_mutex_init(&l->qmu, NULL) != 0)
+		goto out;
+	nmu++;
 	if (pthread_mutex_init(&l->locks_mu, NULL) != 0)
 		goto out;
-	locks_init = 1;
-	rc = LEDGER_ERR_IO;
-	/* Our own mutex serialises use of the handle; SQLite's would be a second one. */
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		msg_set(msg, msglen, "%s: %s", path,
-		    l->db ? sqlite3_errmsg(l->db) : "cannot open");
+	nmu++;
+	if (pthread_cond_init(&l->qcv, NULL) != 0)
 		goto out;
-	}
-	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db, 5000);
-	/*
-	 * WAL with synchronous=FULL: every COMMIT appends to the WAL and
-	 * fsyncs it before returning, so a committed request survives power
-	 * loss, and a crash at any point leaves the last committed state
-	 * (a torn WAL frame fails its checksum and is ignored on recovery).
-	 */
-	if (check_pragma_ok(l, "PRAGMA journal_mode=WAL", "wal") != 0 ||
-	    exec_sql(l, "PRAGMA synchronous=FULL") != 0 ||
-	    exec_sql(l, "PRAGMA foreign_keys=OFF") != 0) {
-		msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
-		    sqlite3_errmsg(l->db));
+	nmu++;
+	if ((rc = conn_open(path, &l->wdb, msg, msglen)) != 0)
 		goto out;
-	}
-	if ((rc = check_pragma_ok(l, "PRAGMA quick_check", "ok")) != 0) {
+	if ((rc = check_pragma_ok(l->wdb, "PRAGMA quick_check", "ok")) != 0) {
 		msg_set(msg, msglen, "%s: integrity check failed", path);
 		goto out;
 	}
-	if (exec_sql(l, ledger_schema) != 0 ||
-	    exec_sql(l, "PRAGMA user_version=1") != 0) {
+	if (exec_sql(l->wdb, ledger_schema) != 0 ||
+	    exec_sql(l->wdb, "PRAGMA user_version=1") != 0) {
 		rc = LEDGER_ERR_IO;
 		msg_set(msg, msglen, "%s: cannot create tables: %s", path,
-		    sqlite3_errmsg(l->db));
+		    sqlite3_errmsg(l->wdb));
 		goto out;
 	}
+	if ((rc = conn_open(path, &l->rdb, msg, msglen)) != 0)
+		goto out;
 	*out = l;
 	l = NULL;	/* transferred */
 	rc = 0;
 out:
 	if (l != NULL) {
-		if (l->db != NULL)
-			sqlite3_close(l->db);
-		if (locks_init)
+		sqlite3_close(l->rdb);
+		sqlite3_close(l->wdb);
+		if (nmu > 4)
+			pthread_cond_destroy(&l->qcv);
+		if (nmu > 3)
 			pthread_mutex_destroy(&l->locks_mu);
-		if (mu_init)
-			pthread_mutex_destroy(&l->mu);
+		if (nmu > 2)
+			pthread_mutex_destroy(&l->qmu);
+		if (nmu > 1)
+			pthread_mutex_destroy(&l->rmu);
+		if (nmu > 0)
+			pthread_mutex_destroy(&l->wmu);
 		free(l);
 	}
 	return rc;
@@ -230,7 +282,8 @@ ledger_close(struct ledger *l)
 
 	if (l == NULL)
 		return;
-	sqlite3_close(l->db);
+	sqlite3_close(l->rdb);
+	sqlite3_close(l->wdb);
 	for (i = 0; i < LEDGER_LOCK_BUCKETS; i++) {
 		for (e = l->locks[i]; e != NULL; e = next) {
 			next = e->next;
@@ -239,8 +292,11 @@ ledger_close(struct ledger *l)
 			free(e);
 		}
 	}
+	pthread_cond_destroy(&l->qcv);
 	pthread_mutex_destroy(&l->locks_mu);
-	pthread_mutex_destroy(&l->mu);
+	pthread_mutex_destroy(&l->qmu);
+	pthread_mutex_destroy(&l->rmu);
+	pthread_mutex_destroy(&l->wmu);
 	free(l);
 }
 
@@ -312,15 +368,15 @@ ledger_gun_unlock(struct ledger *l, const char *gun)
 	pthread_mutex_unlock(&l->locks_mu);
 }
 
-/* Caller holds l->mu. */
+/* Caller holds the mutex of db. */
 static int
-last_locked(struct ledger *l, const char *gun, const char *role,
+last_locked(sqlite3 *db, const char *gun, const char *role,
     int64_t *version, uint8_t hash[LEDGER_HASH_LEN], int64_t *request)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO, s;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT version, hash, request FROM"
+	if (sqlite3_prepare_v2(db, "SELECT version, hash, request FROM"
 	    " signed WHERE gun=?1 AND role=?2 ORDER BY version DESC LIMIT 1",
 	    -1, &st, NULL) != SQLITE_OK)
 		goto out;
@@ -357,15 +413,15 @@ ledger_last(struct ledger *l, const char *gun, const char *role,
 	memset(hash, 0, LEDGER_HASH_LEN);
 	if (l == NULL || gun == NULL || role == NULL)
 		return LEDGER_ERR_INVAL;
-	pthread_mutex_lock(&l->mu);
-	rc = last_locked(l, gun, role, version, hash, NULL);
-	pthread_mutex_unlock(&l->mu);
+	pthread_mutex_lock(&l->rmu);
+	rc = last_locked(l->rdb, gun, role, version, hash, NULL);
+	pthread_mutex_unlock(&l->rmu);
 	return rc;
 }
 
-/* Caller holds l->mu. */
+/* Caller holds the mutex of db. */
 static int
-check_locked(struct ledger *l, const char *gun, const char *role,
+check_locked(sqlite3 *db, const char *gun, const char *role,
     int64_t version, const uint8_t hash[LEDGER_HASH_LEN], char *msg,
     size_t msglen)
 {
@@ -374,7 +430,7 @@ check_locked(struct ledger *l, const char *gun, const char *role,
 	int64_t last = 0;
 	int rc;
 
-	rc = last_locked(l, gun, role, &last, last_hash, NULL);
+	rc = last_locked(db, gun, role, &last, last_hash, NULL);
 	if (rc == LEDGER_ERR_NOTFOUND)
 		return 0;
 	if (rc != 0)
@@ -405,9 +461,9 @@ ledger_check(struct ledger *l, const char *gun, const char *role,
 		msg[0] = '\0';
 	if (l == NULL || gun == NULL || role == NULL || hash == NULL)
 		return LEDGER_ERR_INVAL;
-	pthread_mutex_lock(&l->mu);
-	rc = check_locked(l, gun, role, version, hash, msg, msglen);
-	pthread_mutex_unlock(&l->mu);
+	pthread_mutex_lock(&l->rmu);
+	rc = check_locked(l->rdb, gun, role, version, hash, msg, msglen);
+	pthread_mutex_unlock(&l->rmu);
 	return rc;
 }
 
@@ -423,16 +479,16 @@ ledger_result_cleanup(struct ledger_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Caller holds l->mu. *id is 0 when absent. */
+/* Caller holds the mutex of db. *id is 0 when absent. */
 static int
-request_find(struct ledger *l, const char *gun,
+request_find(sqlite3 *db, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO, s;
 
 	*id = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT id FROM requests WHERE gun=?1"
+	if (sqlite3_prepare_v2(db, "SELECT id FROM requests WHERE gun=?1"
 	    " AND fingerprint=?2", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 2, fingerprint, LEDGER_HASH_LEN,
@@ -449,9 +505,9 @@ out:
 	return rc;
 }
 
-/* Caller holds l->mu. Reads the files of request id into res, checking each hash. */
+/* Caller holds the mutex of db. Reads the files of request id into res, checking each hash. */
 static int
-files_read(struct ledger *l, int64_t id, struct ledger_result *res)
+files_read(sqlite3 *db, int64_t id, struct ledger_result *res)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t h[LEDGER_HASH_LEN];
@@ -462,7 +518,7 @@ files_read(struct ledger *l, int64_t id, struct ledger_result *res)
 	uint8_t *bytes;
 	int rc = LEDGER_ERR_IO, s;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT role, version, hash, bytes FROM"
+	if (sqlite3_prepare_v2(db, "SELECT role, version, hash, bytes FROM"
 	    " files WHERE request=?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		goto out;
@@ -512,20 +568,35 @@ int
 ledger_lookup(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res)
 {
-	int64_t id = 0;
+	uint8_t h[LEDGER_HASH_LEN];
+	int64_t id = 0, v = 0;
+	size_t i;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (l == NULL || gun == NULL || fingerprint == NULL)
 		return LEDGER_ERR_INVAL;
-	pthread_mutex_lock(&l->mu);
-	if ((rc = request_find(l, gun, fingerprint, &id)) == 0) {
-		if (id == 0)
-			rc = LEDGER_ERR_NOTFOUND;
-		else
-			rc = files_read(l, id, res);
+	pthread_mutex_lock(&l->rmu);
+	/* One read transaction, so the request and its files are one snapshot. */
+	if (exec_sql(l->rdb, "BEGIN") != 0)
+		rc = LEDGER_ERR_IO;
+	else {
+		if ((rc = request_find(l->rdb, gun, fingerprint, &id)) == 0) {
+			if (id == 0)
+				rc = LEDGER_ERR_NOTFOUND;
+			else
+				rc = files_read(l->rdb, id, res);
+		}
+		for (i = 0; rc == 0 && i < res->nfiles; i++) {
+			rc = last_locked(l->rdb, gun, res->files[i].role, &v, h,
+			    NULL);
+			if (rc == LEDGER_ERR_NOTFOUND)
+				rc = LEDGER_ERR_CORRUPT;	/* kept but never signed */
+			res->latest[i] = rc == 0 && v == res->files[i].version;
+		}
+		(void)exec_sql(l->rdb, "COMMIT");
 	}
-	pthread_mutex_unlock(&l->mu);
+	pthread_mutex_unlock(&l->rmu);
 	if (rc != 0)
 		ledger_result_cleanup(res);
 	return rc;
@@ -563,15 +634,15 @@ step_done(sqlite3_stmt *st)
 /*
  * Drops the kept result of request id once none of its files is the
  * latest of its role any more: a retry of it could only be refused. Caller
- * holds l->mu inside a transaction.
+ * holds l->wmu inside a transaction.
  */
 static int
-prune_request(struct ledger *l, const char *gun, int64_t id)
+prune_request(sqlite3 *db, const char *gun, int64_t id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO, s, live = 0;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM files f WHERE"
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM files f WHERE"
 	    " f.request=?1 AND f.version >= (SELECT max(version) FROM signed s"
 	    " WHERE s.gun=?2 AND s.role=f.role) LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK ||
@@ -586,14 +657,14 @@ prune_request(struct ledger *l, const char *gun, int64_t id)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (!live) {
-		if (sqlite3_prepare_v2(l->db, "DELETE FROM files WHERE request=?1",
+		if (sqlite3_prepare_v2(db, "DELETE FROM files WHERE request=?1",
 		    -1, &st, NULL) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 		    step_done(st) != 0)
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
-		if (sqlite3_prepare_v2(l->db, "DELETE FROM requests WHERE id=?1",
+		if (sqlite3_prepare_v2(db, "DELETE FROM requests WHERE id=?1",
 		    -1, &st, NULL) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 		    step_done(st) != 0)
@@ -605,9 +676,9 @@ out:
 	return rc;
 }
 
-/* Caller holds l->mu inside a transaction. */
+/* Caller holds l->wmu inside a transaction. */
 static int
-commit_locked(struct ledger *l, const char *gun,
+commit_locked(sqlite3 *db, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen)
 {
@@ -620,10 +691,10 @@ commit_locked(struct ledger *l, const char *gun,
 	int rc;
 
 	memset(&old, 0, sizeof(old));
-	if ((rc = request_find(l, gun, fingerprint, &id)) != 0)
+	if ((rc = request_find(db, gun, fingerprint, &id)) != 0)
 		goto out;
 	if (id != 0) {
-		if ((rc = files_read(l, id, &old)) != 0)
+		if ((rc = files_read(db, id, &old)) != 0)
 			goto out;
 		if (same_files(&old, files, nfiles)) {
 			rc = 0;
@@ -636,15 +707,15 @@ commit_locked(struct ledger *l, const char *gun,
 	}
 	for (i = 0; i < nfiles; i++) {
 		prev[i] = 0;
-		if ((rc = check_locked(l, gun, files[i].role, files[i].version,
+		if ((rc = check_locked(db, gun, files[i].role, files[i].version,
 		    files[i].hash, msg, msglen)) != 0)
 			goto out;
-		rc = last_locked(l, gun, files[i].role, &v, h, &prev[i]);
+		rc = last_locked(db, gun, files[i].role, &v, h, &prev[i]);
 		if (rc != 0 && rc != LEDGER_ERR_NOTFOUND)
 			goto out;
 	}
 	rc = LEDGER_ERR_IO;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO requests(gun, fingerprint,"
+	if (sqlite3_prepare_v2(db, "INSERT INTO requests(gun, fingerprint,"
 	    " time) VALUES(?1, ?2, ?3)", -1, &st_req, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st_req, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_blob(st_req, 2, fingerprint, LEDGER_HASH_LEN,
@@ -652,11 +723,11 @@ commit_locked(struct ledger *l, const char *gun,
 	    sqlite3_bind_int64(st_req, 3, now) != SQLITE_OK ||
 	    step_done(st_req) != 0)
 		goto out;
-	id = sqlite3_last_insert_rowid(l->db);
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO files(request, seq, role,"
+	id = sqlite3_last_insert_rowid(db);
+	if (sqlite3_prepare_v2(db, "INSERT INTO files(request, seq, role,"
 	    " version, hash, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
 	    &st_file, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "INSERT OR IGNORE INTO signed(gun, role,"
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO signed(gun, role,"
 	    " version, hash, request, time) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
 	    &st_signed, NULL) != SQLITE_OK)
 		goto out;
@@ -692,7 +763,7 @@ commit_locked(struct ledger *l, const char *gun,
 		for (j = 0; j < i; j++)
 			if (prev[j] == prev[i])
 				break;
-		if (j == i && (rc = prune_request(l, gun, prev[i])) != 0)
+		if (j == i && (rc = prune_request(db, gun, prev[i])) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -704,11 +775,71 @@ out:
 	return rc;
 }
 
+static void
+batch_fail(struct commit_req *batch, sqlite3 *db, const char *what)
+{
+	struct commit_req *r;
+
+	for (r = batch; r != NULL; r = r->next) {
+		if (r->rc != 0 && r->rc != LEDGER_ERR_IO)
+			continue;	/* refused on its own merits */
+		r->rc = LEDGER_ERR_IO;
+		msg_set(r->msg, r->msglen, "%s: %s", what, sqlite3_errmsg(db));
+	}
+}
+
+/*
+ * Commits a batch of requests in one transaction. Each request runs in its
+ * own savepoint, so one refused request (rollback, equivocation, conflict)
+ * leaves the others in; a failure of the transaction itself fails all.
+ */
+static void
+batch_run(struct ledger *l, struct commit_req *batch)
+{
+	sqlite3 *db = l->wdb;
+	struct commit_req *r;
+
+	for (r = batch; r != NULL; r = r->next)
+		r->rc = LEDGER_ERR_IO;
+	pthread_mutex_lock(&l->wmu);
+	/* IMMEDIATE takes the write lock now, so the checks and the inserts see one state. */
+	if (exec_sql(db, "BEGIN IMMEDIATE") != 0) {
+		batch_fail(batch, db, "cannot begin");
+		goto out;
+	}
+	for (r = batch; r != NULL; r = r->next) {
+		if (exec_sql(db, "SAVEPOINT req") != 0)
+			goto abort;
+		r->rc = commit_locked(db, r->gun, r->fingerprint, r->files,
+		    r->nfiles, r->msg, r->msglen);
+		if (r->rc != 0) {
+			if (r->rc == LEDGER_ERR_IO)
+				msg_set(r->msg, r->msglen, "%s",
+				    sqlite3_errmsg(db));
+			if (exec_sql(db, "ROLLBACK TO req") != 0)
+				goto abort;
+		}
+		if (exec_sql(db, "RELEASE req") != 0)
+			goto abort;
+	}
+	if (exec_sql(db, "COMMIT") == 0)
+		goto out;
+abort:
+	for (r = batch; r != NULL; r = r->next)
+		if (r->rc == 0)
+			r->rc = LEDGER_ERR_IO;
+	batch_fail(batch, db, "cannot commit");
+	(void)exec_sql(db, "ROLLBACK");
+out:
+	pthread_mutex_unlock(&l->wmu);
+}
+
 int
 ledger_commit(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen)
 {
+	struct commit_req req, *batch, *r, *next;
 	uint8_t h[LEDGER_HASH_LEN];
 	size_t i, j;
 	int rc;
@@ -742,25 +873,77 @@ ledger_commit(struct ledger *l, const char *gun,
 			return LEDGER_ERR_INVAL;
 		}
 	}
-	pthread_mutex_lock(&l->mu);
-	/* IMMEDIATE takes the write lock now, so the checks and the inserts see one state. */
-	if (exec_sql(l, "BEGIN IMMEDIATE") != 0) {
-		msg_set(msg, msglen, "cannot begin: %s", sqlite3_errmsg(l->db));
-		rc = LEDGER_ERR_IO;
+	req.next = NULL;
+	req.gun = gun;
+	req.fingerprint = fingerprint;
+	req.files = files;
+	req.nfiles = nfiles;
+	req.msg = msg;
+	req.msglen = msglen;
+	req.rc = LEDGER_ERR_IO;
+	req.done = 0;
+	/*
+	 * Group commit: the first caller to find no batch running becomes
+	 * the leader and commits everything queued so far in one transaction
+	 * (one fsync); the others wait for it and may lead the next batch.
+	 */
+	pthread_mutex_lock(&l->qmu);
+	*l->qtail = &req;
+	l->qtail = &req.next;
+	while (!req.done) {
+		if (l->committing) {
+			pthread_cond_wait(&l->qcv, &l->qmu);
+			continue;
+		}
+		l->committing = 1;
+		batch = l->qhead;
+		l->qhead = NULL;
+		l->qtail = &l->qhead;
+		pthread_mutex_unlock(&l->qmu);
+		batch_run(l, batch);
+		pthread_mutex_lock(&l->qmu);
+		for (r = batch; r != NULL; r = next) {
+			next = r->next;	/* r may be gone once done is seen */
+			r->done = 1;
+		}
+		l->committing = 0;
+		pthread_cond_broadcast(&l->qcv);
+	}
+	pthread_mutex_unlock(&l->qmu);
+	return req.rc;
+}
+
+int
+ledger_fingerprint(const void *const *parts, const size_t *lens,
+    size_t nparts, uint8_t out[LEDGER_HASH_LEN])
+{
+	static const char tag[] = "signerd request fingerprint v1";
+	EVP_MD_CTX *ctx;
+	uint8_t be[8];
+	unsigned int olen = 0;
+	size_t i, j;
+	int rc = LEDGER_ERR_NOMEM;
+
+	memset(out, 0, LEDGER_HASH_LEN);
+	if ((parts == NULL || lens == NULL) && nparts > 0)
+		return LEDGER_ERR_INVAL;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return LEDGER_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, tag, sizeof(tag)) != 1)
 		goto out;
+	for (i = 0; i < nparts; i++) {
+		for (j = 0; j < 8; j++)
+			be[j] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * j));
+		if (EVP_DigestUpdate(ctx, be, sizeof(be)) != 1 ||
+		    (lens[i] > 0 && EVP_DigestUpdate(ctx, parts[i], lens[i]) != 1))
+			goto out;
 	}
-	rc = commit_locked(l, gun, fingerprint, files, nfiles, msg, msglen);
-	if (rc == 0 && exec_sql(l, "COMMIT") != 0) {
-		msg_set(msg, msglen, "cannot commit: %s", sqlite3_errmsg(l->db));
-		rc = LEDGER_ERR_IO;
-	}
-	if (rc != 0) {
-		if (rc == LEDGER_ERR_IO && (msg == NULL || msg[0] == '\0'))
-			msg_set(msg, msglen, "%s", sqlite3_errmsg(l->db));
-		(void)exec_sql(l, "ROLLBACK");
-	}
+	if (EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != LEDGER_HASH_LEN)
+		goto out;
+	rc = 0;
 out:
-	pthread_mutex_unlock(&l->mu);
+	EVP_MD_CTX_free(ctx);
 	return rc;
 }
 
@@ -774,8 +957,8 @@ ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 	*signatures = 0;
 	if (l == NULL)
 		return LEDGER_ERR_INVAL;
-	pthread_mutex_lock(&l->mu);
-	if (sqlite3_prepare_v2(l->db, "SELECT count(DISTINCT gun), count(*)"
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->rdb, "SELECT count(DISTINCT gun), count(*)"
 	    " FROM signed", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		*guns = sqlite3_column_int64(st, 0);
@@ -783,6 +966,6 @@ ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 		rc = 0;
 	}
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&l->mu);
+	pthread_mutex_unlock(&l->rmu);
 	return rc;
 }

@@ -46,6 +46,8 @@ struct ledger_file {
 struct ledger_result {
 	size_t			nfiles;
 	struct ledger_file	files[LEDGER_MAX_FILES];
+	/* 1 if files[i] is still the last version signed for its role. */
+	int			latest[LEDGER_MAX_FILES];
 	/* Storage for the strings and bytes above, owned by the result. */
 	void			*store[2 * LEDGER_MAX_FILES];
 };
@@ -73,7 +75,11 @@ int ledger_last(struct ledger *l, const char *gun, const char *role,
 /*
  * The result committed earlier for the request with this fingerprint on
  * gun, if it is still kept (the latest request of at least one of its
- * roles). Free with ledger_result_cleanup. LEDGER_ERR_NOTFOUND otherwise.
+ * roles). A file that a later request has superseded (say the snapshot of
+ * a targets change, after a delegation change signed a newer snapshot) is
+ * still returned, with latest[i] 0: the op decides whether the retry can
+ * be answered. Free with ledger_result_cleanup. LEDGER_ERR_NOTFOUND
+ * otherwise.
  */
 int ledger_lookup(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], struct ledger_result *res);
@@ -91,7 +97,8 @@ int ledger_check(struct ledger *l, const char *gun, const char *role,
 
 /*
  * Records the files of one request atomically (all or none) and durably
- * (synced to disk before returning). Each file is checked again inside the
+ * (synced to disk before returning). Concurrent calls share one
+ * transaction and one fsync (group commit); each is still all-or-none. Each file is checked again inside the
  * transaction as ledger_check does; the hashes are recomputed from the
  * bytes and must match. Committing the same fingerprint with the same
  * files again is a no-op success; with other files, LEDGER_ERR_CONFLICT.
@@ -99,6 +106,15 @@ int ledger_check(struct ledger *l, const char *gun, const char *role,
 int ledger_commit(struct ledger *l, const char *gun,
     const uint8_t fingerprint[LEDGER_HASH_LEN], const struct ledger_file *files,
     size_t nfiles, char *msg, size_t msglen);
+
+/*
+ * The request fingerprint: sha256 over a fixed domain tag and each part
+ * as an 8-byte big-endian length followed by its bytes, so no two lists of
+ * parts share a fingerprint by concatenation. The ops pass the op name,
+ * the canonical intent and the base metadata files, in a fixed order.
+ */
+int ledger_fingerprint(const void *const *parts, const size_t *lens,
+    size_t nparts, uint8_t out[LEDGER_HASH_LEN]);
 
 /* Counts for status: GUNs and signed versions on record. */
 int ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures);

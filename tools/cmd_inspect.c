@@ -334,6 +334,8 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 		}
 		if (pretty)
 			insp_write_pretty(&out, &b[n].r);
+		if (tc_repo_commit(t, repos[n]) != 0)
+			rc = TC_EXIT_FAIL;
 		n++;
 	}
 	if (!pretty) {

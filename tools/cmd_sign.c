@@ -239,7 +239,7 @@ cmd_sign(struct tc *t, int argc, char **argv)
 		free(chs);
 	}
 	json_buf_cleanup(&ch);
-	rc = r == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+	rc = r == 0 && tc_repo_commit(t, rp) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
 out:
 	free(roles);
 	repo_free(rp);

@@ -305,7 +305,7 @@ tc_repo_create(struct tc *t, const char *gun, int local_snapshot,
 		    t->trust_dir);
 		goto out;
 	}
-	if (tc_repo_load(t, gun, 0, &rp) != 0)
+	if (tc_repo_load(t, gun, 0, &rp) != 0 || tc_repo_commit(t, rp) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -58,12 +58,18 @@ int tc_confirm(const char *question);
 
 /*
  * Fetches and verifies the repository, following a valid root rotation and
- * refusing anything else; prints the failure itself. Returns 0, 1 for
+ * refusing anything else; prints the failure itself. Writes nothing. Returns 0, 1 for
  * "no trust data on the server" (nothing printed when quiet_missing), -1
  * after an error line.
  */
 int tc_repo_load(struct tc *t, const char *gun, int quiet_missing,
     struct repo **out);
+/*
+ * Saves what tc_repo_load verified as gun's trust data (the pinned root
+ * moves forward). Commands call it only once they have succeeded, so a
+ * failed command leaves the store as it was. 0 or -1 (printed).
+ */
+int tc_repo_commit(struct tc *t, const struct repo *rp);
 
 int cmd_init(struct tc *t, int argc, char **argv);
 int cmd_sign(struct tc *t, int argc, char **argv);

@@ -149,7 +149,7 @@ int
 truststore_load(const char *dir, const char *gun, struct truststore *s)
 {
 	char			 path[4096];
-	struct json_limits	 lim = { STORE_MAX, 8, 0 };
+	struct json_limits	 lim = { .max_bytes = STORE_MAX, .max_depth = 8 };
 	struct json_doc		*doc = NULL;
 	const struct json_value	*files, *f;
 	const char		*key, *str;

@@ -412,6 +412,22 @@ tuf_delegation_remove(struct tuf_targets *t, const char *name)
 	return 0;
 }
 
+int
+tuf_delegation_allows(const struct tuf_role *d, const char *name,
+    size_t name_len)
+{
+	size_t i, pl;
+
+	if (d == NULL || name == NULL)
+		return TUF_ERR_INVAL;
+	for (i = 0; i < d->npaths; i++) {
+		pl = strlen(d->paths[i]);
+		if (pl <= name_len && memcmp(name, d->paths[i], pl) == 0)
+			return 0;
+	}
+	return TUF_ERR_PATHS;
+}
+
 /* ---- root roles ---- */
 
 const struct tuf_role *

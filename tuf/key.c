@@ -28,8 +28,11 @@ tuf_key_id(const char *type, const uint8_t *pub, size_t pub_len,
 	json_put_raw(&b, ",\"keyval\":{\"private\":null,\"public\":\"", 36);
 	tuf_put_b64(&b, pub, pub_len);
 	json_put_raw(&b, "\"}}", 3);
-	if (b.err)
+	if (b.err) {
+		/* json/ refuses a keytype that is not UTF-8. */
+		r = b.err == JSON_ERR_NOMEM ? TUF_ERR_NOMEM : TUF_ERR_KEY;
 		goto out;
+	}
 	if (EVP_Digest(b.data, b.len, md, NULL, EVP_sha256(), NULL) != 1) {
 		r = TUF_ERR_CRYPTO;
 		goto out;

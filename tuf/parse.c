@@ -112,9 +112,8 @@ strlist(struct pctx *p, const struct json_value *arr, const char *where,
 	*nout = n;
 	return 0;
 fail:
-	while (i > 0)
-		free(v[--i]);
-	free(v[0]);
+	for (i = 0; i < n; i++)
+		free(v[i]);	/* calloc'd: unset entries are NULL */
 	free(v);
 	return r;
 }
@@ -429,9 +428,10 @@ parse_targets(struct pctx *p, const struct json_value *s, struct tuf_meta *m)
 			return r;
 	}
 	n = json_value_count(tg);
-	if ((t->t = malloc((n ? n : 1) * sizeof(*t->t))) == NULL)
+	/* Headroom so that the usual edit (a tag or two) does not move the array. */
+	t->cap = n + n / 16 + 16;
+	if ((t->t = malloc(t->cap * sizeof(*t->t))) == NULL)
 		return tuf_err(p->err, TUF_ERR_NOMEM, p->role, "out of memory");
-	t->cap = n ? n : 1;
 	json_buf_init(&custom);
 	r = 0;
 	for (i = 0; i < n; i++) {

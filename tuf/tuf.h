@@ -297,6 +297,13 @@ int tuf_delegation_add(struct tuf_targets *t, const char *parent,
 const struct tuf_role *tuf_delegation_find(const struct tuf_targets *t,
     const char *name);
 int tuf_delegation_remove(struct tuf_targets *t, const char *name);
+/*
+ * Whether a delegation's own paths allow a target name (Notary's
+ * CheckPaths: some path is a prefix of the name). 0 or TUF_ERR_PATHS. The
+ * verifier also applies the parents' restrictions when it walks.
+ */
+int tuf_delegation_allows(const struct tuf_role *d, const char *name,
+    size_t name_len);
 
 /* Root roles: set keyids/threshold of a role in a root model. */
 int tuf_root_set_role(struct tuf_root *r, const char *name,

@@ -656,6 +656,7 @@ tuf_verifier_load_targets(struct tuf_verifier *v, const char *role,
 	    (r = check_expiry(v, m, err)) != 0)
 		goto fail;
 	free(ring);
+	ring = NULL;
 	for (i = 0; i < v->ntg; i++)
 		if (v->tg[i] == prev) {
 			tuf_meta_free(v->tg[i]);

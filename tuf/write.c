@@ -277,7 +277,10 @@ tuf_meta_write_signed(const struct tuf_meta *m, struct json_buf *b)
 	default:
 		return TUF_ERR_INVAL;
 	}
-	return b->err ? TUF_ERR_NOMEM : 0;
+	/* Besides memory, json/ refuses strings a caller set that are not UTF-8. */
+	if (b->err)
+		return b->err == JSON_ERR_NOMEM ? TUF_ERR_NOMEM : TUF_ERR_INVAL;
+	return 0;
 }
 
 int

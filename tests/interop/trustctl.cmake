@@ -11,3 +11,8 @@ if(TARGET trustctl AND TARGET signerd)
   set_tests_properties(interop_trustctl_signerd PROPERTIES TIMEOUT 240
     SKIP_RETURN_CODE 77)
 endif()
+if(TARGET trustctl)
+  signerd_script_test(interop_trustctl_auth interop interop/trustctl-auth.sh
+    $<TARGET_FILE:trustctl>)
+  set_tests_properties(interop_trustctl_auth PROPERTIES TIMEOUT 60)
+endif()

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for hsm/ tests: a private SoftHSM2 token directory per test process, signature checks. */
+#define _XOPEN_SOURCE 700	/* nftw */
 #include <sys/stat.h>
+
+#include <ftw.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -84,16 +87,20 @@ tt_token_init(struct tt_env *env, const char *label)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 void
 tt_env_cleanup(struct tt_env *env)
 {
-	char cmd[PATH_MAX + 16];
-
 	if (env->dir[0] == '\0' || strstr(env->dir, "hsmtest.") == NULL)
 		return;
-	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->dir) <
-	    (int)sizeof(cmd))
-		(void)system(cmd);
+	(void)nftw(env->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void

@@ -63,7 +63,7 @@ fresh(void **state)
 static void
 record(struct audit_record *r, int i, uint8_t *hash)
 {
-	static char gun[64];
+	static _Thread_local char gun[64];
 
 	memset(r, 0, sizeof(*r));
 	r->uid = 1000 + (uid_t)i;

@@ -476,6 +476,30 @@ test_load_file(void **state)
 	assert_non_null(strstr(err.message, path));
 }
 
+/* SIGHUP: a good file gives a new policy; a bad one gives none and says why. */
+static void
+test_policy_reload(void **state)
+{
+	struct config_error err;
+	struct policy *p = NULL;
+	char path[512], *text;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/c.json", tmpdir);
+	write_file(path, base, 0600);
+	assert_int_equal(config_policy_reload(path, &p, &err), 0);
+	assert_non_null(p);
+	assert_int_equal(policy_rule_count(p), 4);
+	policy_free(p);
+	text = replace(base, "\"user\":\"root\"", "\"user\":\"no-such-user-xq\"");
+	write_file(path, text, 0600);
+	free(text);
+	assert_int_equal(config_policy_reload(path, &p, &err), CONFIG_ERR_LOOKUP);
+	assert_null(p);
+	assert_string_equal(err.key, "policy[1].user");
+	unlink(path);
+}
+
 static void
 test_policy_from_config(void **state)
 {
@@ -518,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_socket_path_length),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_policy_reload),
 		cmocka_unit_test(test_policy_from_config),
 	};
 

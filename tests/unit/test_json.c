@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "json_impl.h"	/* test_wipe looks at the blocks */
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
 #define PUTS(b, lit)	json_put_raw((b), (lit), sizeof(lit) - 1)
@@ -191,6 +192,10 @@ test_err_too_big(void **state)
 	{
 		struct json_doc *doc;
 
+		assert_int_equal(json_doc_parse(S("[1,2]"), &lim, &doc, NULL), 0);
+		json_doc_free(doc);
+		/* A cap past JSON_MAX_BYTES_LIMIT is clamped to it, not refused. */
+		lim.max_bytes = SIZE_MAX;
 		assert_int_equal(json_doc_parse(S("[1,2]"), &lim, &doc, NULL), 0);
 		json_doc_free(doc);
 	}
@@ -799,6 +804,104 @@ test_sign_form(void **state)
 }
 
 static void
+test_buf_signing_flag(void **state)
+{
+	static const char in[] = "{\"k\":\"a<b>&c\\u2028\\u2029\\\"\\\\\\n\"}";
+	struct json_doc *doc = parse_ok((const uint8_t *)in, sizeof(in) - 1);
+	struct json_buf b, f;
+	uint8_t	*data;
+	size_t	 len;
+
+	(void)state;
+	json_buf_init(&b);
+	b.flags = JSON_BUF_SIGNING_FORM;
+	json_put_str(&b, "x<y>&z\xe2\x80\xa8\xe2\x80\xa9\"\\", 14);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, 18);
+	assert_memory_equal(b.data, "\"x<y>&z\xe2\x80\xa8\xe2\x80\xa9\\\"\\\\\"", 18);
+	/* detach keeps the flag, so the buffer can be reused as it was set up. */
+	assert_int_equal(json_buf_detach(&b, &data, &len), 0);
+	free(data);
+	assert_int_equal(b.flags, JSON_BUF_SIGNING_FORM);
+
+	/* json_write_canonical follows the flag: the same bytes as the explicit form. */
+	json_write_canonical(&b, json_doc_root(doc));
+	json_buf_init(&f);
+	json_write_canonical_form(&f, json_doc_root(doc), JSON_FORM_SIGN);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, f.len);
+	assert_memory_equal(b.data, f.data, b.len);
+	assert_memory_equal(b.data, "{\"k\":\"a<b>&c\xe2\x80\xa8\xe2\x80\xa9\\\"\\\\\n\"}", b.len);
+	json_buf_cleanup(&f);
+	json_buf_cleanup(&b);
+	assert_int_equal(b.flags, 0);
+
+	/* Without the flag: the file form. */
+	json_buf_init(&b);
+	json_write_canonical(&b, json_doc_root(doc));
+	assert_memory_equal(b.data, "{\"k\":\"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\\"\\\\\\n\"}", b.len);
+	json_buf_cleanup(&b);
+	json_doc_free(doc);
+}
+
+/* White-box: the private layout is needed to look at the blocks before they are freed. */
+static void
+test_wipe(void **state)
+{
+	struct json_limits lim = { .flags = JSON_LIMIT_WIPE };
+	struct json_buf in;
+	struct json_doc *doc;
+	const struct json_value *root;
+	const char *pin, *k;
+	size_t	 n, kl, i;
+	int	 w;
+	char	 key[16];
+
+	(void)state;
+	/* Enough members and elements for the scratch stacks to grow (copy + wipe). */
+	json_buf_init(&in);
+	PUTS(&in, "{\"pin\":\"123456\\u0031\",\"list\":[");
+	for (i = 0; i < 300; i++) {
+		if (i > 0)
+			json_put_char(&in, ',');
+		json_put_int(&in, (int64_t)i);
+	}
+	PUTS(&in, "]");
+	for (i = 0; i < 300; i++) {
+		w = snprintf(key, sizeof(key), "k%03zu", i);
+		assert_true(w > 0 && (size_t)w < sizeof(key));
+		json_put_char(&in, ',');
+		json_put_str(&in, key, (size_t)w);
+		PUTS(&in, ":\"secret\"");
+	}
+	json_put_char(&in, '}');
+	assert_int_equal(in.err, 0);
+	assert_int_equal(json_doc_parse(in.data, in.len, &lim, &doc, NULL), 0);
+	root = json_doc_root(doc);
+	pin = json_value_str(json_object_get(root, "pin"), &n);
+	assert_int_equal(n, 7);
+	assert_memory_equal(pin, "1234561", 7);
+	(void)json_object_at(root, 0, &k, &kl);
+	json_doc_wipe(doc);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(pin[i], 0);
+	for (i = 0; i < kl; i++)
+		assert_int_equal(k[i], 0);
+	assert_int_equal(json_value_count(json_doc_root(doc)), 0);
+	json_doc_free(doc);
+
+	/* Failed parses with the flag: every path frees (and wipes) cleanly. */
+	assert_int_equal(json_doc_parse(S("{\"pin\":\"1234"), &lim, &doc, NULL),
+	    JSON_ERR_TRUNCATED);
+	assert_int_equal(json_doc_parse(S("{\"pin\":\"1\",\"pin\":\"2\"}"), &lim,
+	    &doc, NULL), JSON_ERR_DUP_KEY);
+	in.data[in.len - 1] = ',';
+	assert_int_equal(json_doc_parse(in.data, in.len, &lim, &doc, NULL),
+	    JSON_ERR_TRUNCATED);
+	json_buf_cleanup(&in);
+}
+
+static void
 test_buf(void **state)
 {
 	struct json_buf b;
@@ -949,6 +1052,8 @@ main(void)
 		cmocka_unit_test(test_esc_raw_utf8_and_del),
 		cmocka_unit_test(test_esc_invalid_utf8),
 		cmocka_unit_test(test_sign_form),
+		cmocka_unit_test(test_buf_signing_flag),
+		cmocka_unit_test(test_wipe),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_canonical_rewrite),
 		cmocka_unit_test(test_canonical_signed_span),

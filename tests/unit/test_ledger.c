@@ -266,12 +266,18 @@ test_prune(void **state)
 	assert_int_equal(ledger_commit(l, "g/p", b, f, 2, msg, sizeof(msg)), 0);
 	assert_int_equal(ledger_lookup(l, "g/p", a, &res), LEDGER_ERR_NOTFOUND);
 	assert_int_equal(ledger_lookup(l, "g/p", b, &res), 0);
+	assert_int_equal(res.latest[0], 1);
+	assert_int_equal(res.latest[1], 1);
 	ledger_result_cleanup(&res);
 	/* C moves snapshot on; B's targets v2 is still the latest, so B stays. */
 	file_make(&f[0], b1, sizeof(b1), "targets/releases", 1, "C");
 	file_make(&f[1], b2, sizeof(b2), "snapshot", 3, "C");
 	assert_int_equal(ledger_commit(l, "g/p", c, f, 2, msg, sizeof(msg)), 0);
 	assert_int_equal(ledger_lookup(l, "g/p", b, &res), 0);
+	/* ...but its snapshot is no longer the latest, and the op is told. */
+	assert_string_equal(res.files[1].role, "snapshot");
+	assert_int_equal(res.latest[0], 1);
+	assert_int_equal(res.latest[1], 0);
 	ledger_result_cleanup(&res);
 	assert_int_equal(ledger_lookup(l, "g/p", c, &res), 0);
 	ledger_result_cleanup(&res);
@@ -327,6 +333,44 @@ test_open_errors(void **state)
 	assert_int_equal(ledger_open(p, &l, msg, sizeof(msg)), LEDGER_ERR_IO);
 	assert_non_null(strstr(msg, "writable by group or others"));
 	rmdir(p);
+	/* A file that is not a database is refused, and left as it is. */
+	snprintf(p, sizeof(p), "%s/bad", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	{
+		char f[600];
+		FILE *fh;
+
+		snprintf(f, sizeof(f), "%s/%s", p, LEDGER_FILE_NAME);
+		fh = fopen(f, "wb");
+		assert_non_null(fh);
+		for (int i = 0; i < 200; i++)
+			fputs("this is not an SQLite database. ", fh);
+		fclose(fh);
+		assert_int_not_equal(ledger_open(p, &l, msg, sizeof(msg)), 0);
+		assert_null(l);
+		assert_true(msg[0] != '\0');
+		unlink(f);
+	}
+	rmdir(p);
+}
+
+static void
+test_fingerprint(void **state)
+{
+	const void *p1[] = { "ab", "c" }, *p2[] = { "a", "bc" };
+	const size_t l1[] = { 2, 1 }, l2[] = { 1, 2 };
+	uint8_t a[LEDGER_HASH_LEN], b[LEDGER_HASH_LEN], c[LEDGER_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(ledger_fingerprint(p1, l1, 2, a), 0);
+	assert_int_equal(ledger_fingerprint(p2, l2, 2, b), 0);
+	/* Same concatenation, different parts: different fingerprints. */
+	assert_memory_not_equal(a, b, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(p1, l1, 2, c), 0);
+	assert_memory_equal(a, c, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(NULL, NULL, 0, c), 0);
+	assert_memory_not_equal(a, c, LEDGER_HASH_LEN);
+	assert_int_equal(ledger_fingerprint(NULL, l1, 1, c), LEDGER_ERR_INVAL);
 }
 
 struct counter {
@@ -377,6 +421,74 @@ test_gun_locks(void **state)
 	ledger_gun_unlock(c.l, "g/b");
 	ledger_gun_unlock(c.l, "g/a");
 	ledger_close(c.l);
+}
+
+struct committer {
+	struct ledger	*l;
+	int		 id;
+	int		 refused;
+};
+
+/* Many workers commit at once; refusals inside a shared batch touch nobody else. */
+static void *
+committer_main(void *arg)
+{
+	struct committer *c = arg;
+	struct ledger_file f;
+	uint8_t fp[LEDGER_HASH_LEN];
+	char b[256], gun[32], what[64], msg[256];
+	int64_t v;
+
+	snprintf(gun, sizeof(gun), "g/group%d", c->id);
+	for (v = 1; v <= 30; v++) {
+		assert_int_equal(ledger_gun_lock(c->l, gun), 0);
+		snprintf(what, sizeof(what), "%s-%lld", gun, (long long)v);
+		fp_make(fp, what);
+		file_make(&f, b, sizeof(b), "targets", v, what);
+		assert_int_equal(ledger_commit(c->l, gun, fp, &f, 1, msg,
+		    sizeof(msg)), 0);
+		/* A stale request on the same GUN is refused, alone. */
+		if (v > 1) {
+			snprintf(what, sizeof(what), "%s-stale-%lld", gun,
+			    (long long)v);
+			fp_make(fp, what);
+			file_make(&f, b, sizeof(b), "targets", v - 1, what);
+			if (ledger_commit(c->l, gun, fp, &f, 1, msg,
+			    sizeof(msg)) == LEDGER_ERR_ROLLBACK)
+				c->refused++;
+		}
+		ledger_gun_unlock(c->l, gun);
+	}
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct committer c[6];
+	pthread_t th[6];
+	uint8_t h[LEDGER_HASH_LEN];
+	char gun[32];
+	int64_t v;
+	int i;
+
+	(void)state;
+	c[0].l = open_ok();
+	for (i = 0; i < 6; i++) {
+		c[i].l = c[0].l;
+		c[i].id = i;
+		c[i].refused = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, committer_main,
+		    &c[i]), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(c[i].refused, 29);
+		snprintf(gun, sizeof(gun), "g/group%d", i);
+		assert_int_equal(ledger_last(c[0].l, gun, "targets", &v, h), 0);
+		assert_int_equal(v, 30);
+	}
+	ledger_close(c[0].l);
 }
 
 /*
@@ -480,6 +592,8 @@ main(void)
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_gun_locks),
+		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_kill9),
 	};
 

@@ -159,6 +159,8 @@ test_key_ids(void **state)
 	tuf_key_cleanup(&s);
 	tuf_key_cleanup(&k);
 	assert_int_equal(tuf_key_from_cert_pem(&s, "nope", 4), TUF_ERR_KEY);
+	assert_int_equal(tuf_key_init(&s, "ecdsa\xff", (const uint8_t *)"x",
+	    1), TUF_ERR_KEY);
 	assert_int_equal(tuf_key_from_spki(&s, (const uint8_t *)"nope", 4),
 	    TUF_ERR_KEY);
 }
@@ -342,6 +344,7 @@ static const struct bad bads[] = {
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\"]", "1")), 0 },
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"abc\"]", "1")), TUF_ERR_ROLE },
 	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\"]", "0")), TUF_ERR_ROLE },
+	{ "targets", TG(OKKEY, DROLE("targets/releases", "[\"" ID_ED25519 "\",7]", "1")), TUF_ERR_FIELD_TYPE },
 	{ "targets", TG(OKKEY, DROLE("targets/Releases", "[\"" ID_ED25519 "\"]", "1")), TUF_ERR_DELEGATION },
 	{ "targets", TG(OKKEY, DROLE("targets/a/b", "[\"" ID_ED25519 "\"]", "1")), TUF_ERR_DELEGATION },
 	{ "targets/a", TG(OKKEY, DROLE("targets/a/b", "[\"" ID_ED25519 "\"]", "1")), 0 },

@@ -571,6 +571,174 @@ test_out_of_order(void **state)
 	tuf_verifier_free(v);
 }
 
+/* Signs a targets-type file with the releases key, listing names. */
+static void
+deleg_file(const char *role, const char *const *names, size_t n,
+    struct file *out, const char *child, const char *const *paths,
+    size_t npaths)
+{
+	struct tuf_meta		*m = new_role(role, 1, TUF_EXPIRY_TARGETS);
+	struct tuf_filemeta	 fm;
+	struct softkey		*k = &R.rel;
+	const char		*kid = R.rel.k.id;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		tuf_filemeta_of((const uint8_t *)role, strlen(role), 0, &fm);
+		assert_int_equal(tuf_targets_set(&m->targets, names[i],
+		    strlen(names[i]), &fm), 0);
+	}
+	if (child != NULL) {
+		assert_int_equal(tuf_keyset_add(&m->targets.dkeys, &R.rel.k), 0);
+		assert_int_equal(tuf_delegation_add(&m->targets, role, child,
+		    &kid, 1, 1, paths, npaths), 0);
+	}
+	finish(m, &k, 1, out);
+	tuf_meta_free(m);
+}
+
+static int
+collect(void *ctx, const char *name, size_t nl, const struct tuf_filemeta *fm,
+    const char *role)
+{
+	char	*out = ctx;
+	size_t	 n = strlen(out);
+
+	(void)fm;
+	snprintf(out + n, 256 - n, "%.*s@%s;", (int)nl, name, role);
+	return 0;
+}
+
+/*
+ * Notary's GetTargetByName: breadth first from targets, delegations in file
+ * order, each role's paths restricted by its parents'.
+ *   targets      -> targets/a (paths "foo"), targets/releases (paths "")
+ *   targets/a    -> targets/a/b (paths "foo/bar", "baz": "baz" not allowed)
+ */
+static void
+test_lookup_order(void **state)
+{
+	static const char *const a_paths[] = { "foo" };
+	static const char *const b_paths[] = { "foo/bar", "baz" };
+	static const char *const all[] = { "" };
+	static const char *const in_a[] = { "foo/x" };
+	static const char *const in_b[] = { "baz/y", "foo/bar/z", "foo/x" };
+	static const char *const in_rel[] = { "foo/bar/z", "rel" };
+	const char		*docker[] = { "targets/releases", "targets" };
+	const char		*kid = R.rel.k.id;
+	struct file		 tg, fa, fb, frel, snap, ts;
+	struct tuf_meta		*m;
+	struct tuf_filemeta	 fm;
+	struct tuf_verifier	*v = verifier();
+	struct tuf_error	 e;
+	struct tuf_found	 f;
+	struct softkey		*k;
+	const char		*next;
+
+	(void)state;
+	deleg_file("targets/a/b", in_b, 3, &fb, NULL, NULL, 0);
+	deleg_file("targets/a", in_a, 1, &fa, "targets/a/b", b_paths, 2);
+	deleg_file("targets/releases", in_rel, 2, &frel, NULL, NULL, 0);
+	m = new_role("targets", 5, TUF_EXPIRY_TARGETS);
+	assert_int_equal(tuf_keyset_add(&m->targets.dkeys, &R.rel.k), 0);
+	assert_int_equal(tuf_delegation_add(&m->targets, "targets",
+	    "targets/a", &kid, 1, 1, a_paths, 1), 0);
+	assert_int_equal(tuf_delegation_add(&m->targets, "targets",
+	    "targets/releases", &kid, 1, 1, all, 1), 0);
+	assert_int_equal(tuf_delegation_allows(tuf_delegation_find(
+	    &m->targets, "targets/a"), "bar", 3), TUF_ERR_PATHS);
+	assert_int_equal(tuf_delegation_allows(tuf_delegation_find(
+	    &m->targets, "targets/a"), "foo/1", 5), 0);
+	k = &R.tgt;
+	finish(m, &k, 1, &tg);
+	tuf_meta_free(m);
+
+	m = new_role("snapshot", 9, TUF_EXPIRY_SNAPSHOT);
+	tuf_filemeta_of(R.root1.p, R.root1.n, 0, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "root", &fm), 0);
+	tuf_filemeta_of(tg.p, tg.n, 0, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "targets", &fm), 0);
+	tuf_filemeta_of(fa.p, fa.n, 0, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "targets/a", &fm), 0);
+	tuf_filemeta_of(fb.p, fb.n, 0, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "targets/a/b", &fm), 0);
+	tuf_filemeta_of(frel.p, frel.n, 0, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "targets/releases", &fm), 0);
+	k = &R.snap;
+	finish(m, &k, 1, &snap);
+	tuf_meta_free(m);
+	m = new_role("timestamp", 9, TUF_EXPIRY_TIMESTAMP);
+	tuf_filemeta_of(snap.p, snap.n, 1, &fm);
+	assert_int_equal(tuf_meta_set_filemeta(m, "snapshot", &fm), 0);
+	k = &R.ts;
+	finish(m, &k, 1, &ts);
+	tuf_meta_free(m);
+
+	assert_int_equal(tuf_verifier_load_root(v, R.root1.p, R.root1.n, 1,
+	    &e), 0);
+	assert_int_equal(tuf_verifier_load_timestamp(v, ts.p, ts.n, &e), 0);
+	assert_int_equal(tuf_verifier_load_snapshot(v, snap.p, snap.n, &e), 0);
+	/* A delegation before its parent: refused. */
+	assert_int_equal(tuf_verifier_load_targets(v, "targets/a", fa.p, fa.n,
+	    &e), TUF_ERR_ORDER);
+	assert_int_equal(tuf_verifier_load_targets(v, "targets", tg.p, tg.n,
+	    &e), 0);
+	/* Download order: depth first, children in file order. */
+	next = tuf_verifier_next_delegation(v);
+	assert_string_equal(next, "targets/a");
+	assert_int_equal(tuf_verifier_load_targets(v, next, fa.p, fa.n, &e), 0);
+	next = tuf_verifier_next_delegation(v);
+	assert_string_equal(next, "targets/a/b");
+	assert_int_equal(tuf_verifier_load_targets(v, next, fb.p, fb.n, &e), 0);
+	next = tuf_verifier_next_delegation(v);
+	assert_string_equal(next, "targets/releases");
+	assert_int_equal(tuf_verifier_load_targets(v, next, frel.p, frel.n,
+	    &e), 0);
+	assert_null(tuf_verifier_next_delegation(v));
+
+	/* Breadth first: targets/a (foo/x) before targets/a/b. */
+	assert_int_equal(tuf_verifier_lookup(v, "foo/x", NULL, 0, &f), 0);
+	assert_string_equal(f.role, "targets/a");
+	/* targets/releases is visited before targets/a/b (one level deeper). */
+	assert_int_equal(tuf_verifier_lookup(v, "foo/bar/z", NULL, 0, &f), 0);
+	assert_string_equal(f.role, "targets/releases");
+	/* "baz" is not within targets/a's "foo": targets/a/b may not sign it. */
+	assert_int_equal(tuf_verifier_lookup(v, "baz/y", NULL, 0, &f),
+	    TUF_ERR_NOT_FOUND);
+	/* docker: targets/releases first, then the rest without it. */
+	assert_int_equal(tuf_verifier_lookup(v, "rel", docker, 2, &f), 0);
+	assert_string_equal(f.role, "targets/releases");
+	assert_int_equal(tuf_verifier_lookup(v, "foo/x", docker, 2, &f), 0);
+	assert_string_equal(f.role, "targets/a");
+	/* Asking for the subtree of targets/a only. */
+	{
+		const char *sub[] = { "targets/a/b" };
+
+		/* targets/a/b lists foo/x, but its paths ("foo/bar") do not. */
+		assert_int_equal(tuf_verifier_lookup(v, "foo/x", sub, 1, &f),
+		    TUF_ERR_NOT_FOUND);
+		/* Only the subtree is walked: targets/releases is not asked. */
+		assert_int_equal(tuf_verifier_lookup(v, "foo/bar/z", sub, 1,
+		    &f), 0);
+		assert_string_equal(f.role, "targets/a/b");
+	}
+	/* ListTargets: first role breadth first wins, paths applied. */
+	{
+		char listed[256] = "";
+
+		assert_int_equal(tuf_verifier_list(v, collect, listed), 0);
+		assert_string_equal(listed, "foo/x@targets/a;"
+		    "foo/bar/z@targets/releases;rel@targets/releases;");
+	}
+	free(tg.p);
+	free(fa.p);
+	free(fb.p);
+	free(frel.p);
+	free(snap.p);
+	free(ts.p);
+	tuf_verifier_free(v);
+}
+
 /* RSA keys verify as Notary's rsapss and rsapkcs1v15 verifiers; small keys refused. */
 static void
 rsa_sig(EVP_PKEY *pk, int pss, const uint8_t *msg, size_t n, uint8_t *sig,
@@ -649,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_root_cert_wrong_gun),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rsa_methods),
+		cmocka_unit_test(test_lookup_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

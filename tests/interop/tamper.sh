@@ -75,6 +75,7 @@ notary_fetch "$gun" timestamp.json "$T/old-timestamp.json"
 # The repository moves on; the client has not seen that yet.
 ok admin sign "$gun:v2" --digest "sha256:$(sha256_hex v2)" --size 22 --role targets
 notary_fetch "$gun" timestamp.json "$T/ts-before"
+cp "$T/state/audit.log" "$T/audit-before"
 
 fail=0
 n=0
@@ -155,7 +156,7 @@ refuse "an old timestamp replayed" \
     'timestamp\.json: .*(version|rollback)' replace:old-timestamp.json
 
 # Nothing was signed or published on the way: the server's timestamp is the
-# one from before the cases, and v3 is nowhere.
+# one from before the cases.
 notary_fetch "$gun" timestamp.json "$T/ts-after"
 cmp -s "$T/ts-before" "$T/ts-after" || { echo "FAIL: the server's timestamp changed" >&2; fail=1; }
 
@@ -176,6 +177,9 @@ got=$(TRUSTCTL_TRUST_DIR=$T/fresh trustctl verify "$gun:v2" 2>&1) ||
 [ "$got" = "sha256:$(sha256_hex evil) 22" ] ||
     { echo "FAIL: fresh verify printed '$got'" >&2; fail=1; }
 
+# No refused command ever reached signerd: its audit log has no new line.
+cmp -s "$T/audit-before" "$T/state/audit.log" ||
+    { echo "FAIL: signerd's audit log changed: a refused trustctl reached signerd" >&2; fail=1; }
 stack_signerd_finish || fail=1
 [ "$fail" = 0 ] || exit 1
 echo "all $n refusals as expected; the trust store unchanged each time"

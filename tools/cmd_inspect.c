@@ -45,6 +45,19 @@ strp_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* (name, digest): a total order, as no two rows share both. */
+static int
+tag_cmp(const void *a, const void *b)
+{
+	const struct insp_tag *x = a, *y = b;
+	size_t l = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, l);
+
+	if (c == 0 && x->name_len != y->name_len)
+		c = x->name_len < y->name_len ? -1 : 1;
+	return c != 0 ? c : strcmp(x->digest, y->digest);
+}
+
 static int
 signer_cmp(const void *a, const void *b)
 {
@@ -198,25 +211,7 @@ build(const struct repo *rp, const char *name, const char *tag,
 	 * order for one tag with two digests comes from a Go map and varies
 	 * from run to run; ours is fixed.
 	 */
-	for (i = 1; i < r->ntags; i++) {
-		struct insp_tag t = r->tags[i];
-
-		for (j = i; j > 0; j--) {
-			const struct insp_tag *p = &r->tags[j - 1];
-			size_t l = p->name_len < t.name_len ? p->name_len :
-			    t.name_len;
-			int c = memcmp(p->name, t.name, l);
-
-			if (c == 0 && p->name_len != t.name_len)
-				c = p->name_len < t.name_len ? -1 : 1;
-			if (c == 0)
-				c = strcmp(p->digest, t.digest);
-			if (c <= 0)
-				break;
-			r->tags[j] = *p;
-		}
-		r->tags[j] = t;
-	}
+	qsort(r->tags, r->ntags, sizeof(*r->tags), tag_cmp);
 	/* Each tag's signers: other roles holding the same digest. */
 	for (i = 0; i < r->ntags; i++) {
 		struct insp_tag *t = &r->tags[i];

@@ -100,7 +100,10 @@ one_gun(struct tc *t, const char *action, const char *name, const char *gun,
 	}
 	if (tc_call(t, "delegation.update", &f, &resp) != 0 ||
 	    tc_result_files(&resp, "delegation.update", &up) != 0 ||
-	    tc_publish(t, gun, &up) != 0 || tc_repo_commit(t, rp) != 0)
+	    tc_publish(t, gun, &up) != 0)
+		goto out;
+	tc_keep_published(rp, &up);
+	if (tc_repo_commit(t, rp) != 0)
 		goto out;
 	if (pem != NULL)
 		printf("Successfully added signer: %s to %s\n", name, gun);

@@ -8,8 +8,8 @@
 #   tamper.sh            (SIGNERD_BUILD_DIR names the build; CTest sets it)
 #
 # Cases: one byte of targets.json; an old snapshot with the new timestamp;
-# root.json swapped for another repository's (for a client with a pinned root
-# and for a first-use client); an old timestamp replayed to a
+# another repository's root with its trust data (pinned client), its root.json
+# alone (first-use client); an old timestamp replayed to a
 # client that has seen a newer one; the GUN deleted on the server and made
 # again by the real notary client with other keys.
 set -euo pipefail
@@ -43,7 +43,9 @@ ok admin init "$gun"
 ok admin init "$other"
 ok admin ceremony lock
 ok admin sign "$gun:v1" --digest "sha256:$(sha256_hex v1)" --size 11 --role targets
-notary_fetch "$other" root.json "$T/other-root.json"
+for f in root timestamp snapshot targets; do
+	notary_fetch "$other" "$f.json" "$T/other-$f.json"
+done
 
 # The proxy, with the notary-server's own certificate.
 mkdir -p "$T/ctl"
@@ -136,8 +138,16 @@ refuse "an old snapshot with the new timestamp" \
     'snapshot\.json: .*(checksum|sha256|hash)' replace:old-snapshot.json
 
 rules '[{"role":"root","action":"replace","file":"'"$T"'/other-root.json"}]'
-refuse "root.json of another repository" \
-    'not a valid rotation of the pinned root' replace:other-root.json
+# A client with a pinned root does not download root.json while the snapshot
+# names the pinned one, so a swapped root.json alone never reaches it; the
+# attack is the other repository's whole trust data served for this GUN.
+rules '[{"role":"root","action":"replace","file":"'"$T"'/other-root.json"},
+ {"role":"timestamp","action":"replace","file":"'"$T"'/other-timestamp.json"},
+ {"role":"snapshot","action":"replace","file":"'"$T"'/other-snapshot.json"},
+ {"role":"targets","action":"replace","file":"'"$T"'/other-targets.json"}]'
+refuse "another repository's root and trust data" \
+    'not a valid rotation of the pinned root|timestamp\.json: .*(signature|threshold)' \
+    replace:other-
 # A client that pins nothing yet must not take it either (trust on first use
 # still checks the certificate against the GUN), and must pin nothing.
 vdir=$T/newcomer

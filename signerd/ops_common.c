@@ -762,7 +762,8 @@ int
 op_parse_server_key(const char *field, const char *s, size_t len,
     struct tuf_key *k, struct proto_error *err)
 {
-	struct json_limits lim = { .max_bytes = 65536, .max_depth = 4, .max_values = 64 };
+	struct json_limits lim = { .max_bytes = 65536, .max_depth = 4,
+	    .max_values = 64 };
 	struct json_doc *doc = NULL;
 	const struct json_value *root, *kv, *t, *pub, *priv;
 	const char *ts, *ps;

@@ -45,6 +45,19 @@ strp_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* (name, digest): a total order, as no two rows share both. */
+static int
+tag_cmp(const void *a, const void *b)
+{
+	const struct insp_tag *x = a, *y = b;
+	size_t l = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, l);
+
+	if (c == 0 && x->name_len != y->name_len)
+		c = x->name_len < y->name_len ? -1 : 1;
+	return c != 0 ? c : strcmp(x->digest, y->digest);
+}
+
 static int
 signer_cmp(const void *a, const void *b)
 {
@@ -107,7 +120,7 @@ build(const struct repo *rp, const char *name, const char *tag,
 	const struct tuf_meta		*rel = tuf_verifier_get(v,
 	    "targets/releases");
 	const char			**roles;
-	size_t				  nroles, i, j, k, cap, nt;
+	size_t				  nroles, i, j, k, cap;
 	struct insp_repo		 *r = &out->r;
 
 	memset(out, 0, sizeof(*out));
@@ -198,25 +211,7 @@ build(const struct repo *rp, const char *name, const char *tag,
 	 * order for one tag with two digests comes from a Go map and varies
 	 * from run to run; ours is fixed.
 	 */
-	for (i = 1; i < r->ntags; i++) {
-		struct insp_tag t = r->tags[i];
-
-		for (j = i; j > 0; j--) {
-			const struct insp_tag *p = &r->tags[j - 1];
-			size_t l = p->name_len < t.name_len ? p->name_len :
-			    t.name_len;
-			int c = memcmp(p->name, t.name, l);
-
-			if (c == 0 && p->name_len != t.name_len)
-				c = p->name_len < t.name_len ? -1 : 1;
-			if (c == 0)
-				c = strcmp(p->digest, t.digest);
-			if (c <= 0)
-				break;
-			r->tags[j] = *p;
-		}
-		r->tags[j] = t;
-	}
+	qsort(r->tags, r->ntags, sizeof(*r->tags), tag_cmp);
 	/* Each tag's signers: other roles holding the same digest. */
 	for (i = 0; i < r->ntags; i++) {
 		struct insp_tag *t = &r->tags[i];
@@ -259,8 +254,6 @@ build(const struct repo *rp, const char *name, const char *tag,
 			qsort(t->signers, t->nsigners, sizeof(char *),
 			    strp_cmp);
 	}
-	nt = r->ntags;
-	(void)nt;
 	free(roles);
 	return 0;
 fail:
@@ -318,8 +311,11 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 		first = 0;
 		r = tc_repo_load(t, gun, 1, &repos[n]);
 		if (r != 0) {
-			/* docker's words for a repository it cannot read. */
-			if (r == 1 || t->http == NULL)
+			/*
+			 * docker's words for a repository that does not
+			 * exist; other failures were printed (one line).
+			 */
+			if (r == 1)
 				fprintf(stderr, "no signatures or cannot "
 				    "access %s\n", argv[a]);
 			rc = TC_EXIT_FAIL;
@@ -334,6 +330,8 @@ cmd_inspect(struct tc *t, int argc, char **argv)
 		}
 		if (pretty)
 			insp_write_pretty(&out, &b[n].r);
+		if (tc_repo_commit(t, repos[n]) != 0)
+			rc = TC_EXIT_FAIL;
 		n++;
 	}
 	if (!pretty) {

@@ -103,7 +103,8 @@ cmd_revoke(struct tc *t, int argc, char **argv)
 			    "sign", ref);
 		else
 			printf("Nothing to revoke in %s\n", gun);
-		rc = tag != NULL ? TC_EXIT_FAIL : TC_EXIT_OK;
+		rc = tag == NULL && tc_repo_commit(t, rp) == 0 ? TC_EXIT_OK :
+		    TC_EXIT_FAIL;
 		goto out;
 	}
 	if (tag != NULL)
@@ -111,8 +112,8 @@ cmd_revoke(struct tc *t, int argc, char **argv)
 	else
 		(void)snprintf(what, sizeof(what), "Revoked %zu signature(s)",
 		    count);
-	rc = tc_update_roles(t, rp, use, nuse, chp, what) == 0 ?
-	    TC_EXIT_OK : TC_EXIT_FAIL;
+	rc = tc_update_roles(t, rp, use, nuse, chp, what) == 0 &&
+	    tc_repo_commit(t, rp) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
 out:
 	for (i = 0; ch != NULL && i < nuse; i++)
 		json_buf_cleanup(&ch[i]);

@@ -26,7 +26,7 @@ static const char help[] =
 "token; otherwise run `trustctl init GUN` at a ceremony.\n";
 
 int
-tc_update_roles(struct tc *t, const struct repo *rp, const char *const *roles,
+tc_update_roles(struct tc *t, struct repo *rp, const char *const *roles,
     size_t nroles, const struct json_buf *const *changes, const char *what)
 {
 	struct truststore	 cur, up;
@@ -77,6 +77,7 @@ tc_update_roles(struct tc *t, const struct repo *rp, const char *const *roles,
 	}
 	if (tc_publish(t, rp->gun, &up) != 0)
 		goto out;
+	tc_keep_published(rp, &up);
 	printf("%s in %s:", what, rp->gun);
 	for (i = 0; i < nroles; i++)
 		printf(" %s", roles[i]);
@@ -239,7 +240,7 @@ cmd_sign(struct tc *t, int argc, char **argv)
 		free(chs);
 	}
 	json_buf_cleanup(&ch);
-	rc = r == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+	rc = r == 0 && tc_repo_commit(t, rp) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
 out:
 	free(roles);
 	repo_free(rp);

@@ -102,6 +102,9 @@ one_gun(struct tc *t, const char *action, const char *name, const char *gun,
 	    tc_result_files(&resp, "delegation.update", &up) != 0 ||
 	    tc_publish(t, gun, &up) != 0)
 		goto out;
+	tc_keep_published(rp, &up);
+	if (tc_repo_commit(t, rp) != 0)
+		goto out;
 	if (pem != NULL)
 		printf("Successfully added signer: %s to %s\n", name, gun);
 	else

@@ -49,6 +49,10 @@ cmd_verify(struct tc *t, int argc, char **argv)
 	}
 	for (i = 0; i < 32; i++)
 		(void)snprintf(hexd + 2 * i, 3, "%02x", f.fm.sha256[i]);
+	if (tc_repo_commit(t, rp) != 0) {
+		repo_free(rp);
+		return TC_EXIT_FAIL;
+	}
 	printf("sha256:%s %lld\n", hexd, (long long)f.fm.length);
 	repo_free(rp);
 	return TC_EXIT_OK;

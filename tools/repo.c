@@ -175,7 +175,6 @@ repo_fetch(struct notary_http *h, const char *trust_dir, const char *gun,
 	struct truststore	 old;
 	struct tuf_error	 te;
 	const struct truststore_file *f;
-	const struct tuf_meta	*m;
 	const char		*next;
 	char			 role[256];
 	uint8_t			*buf = NULL;
@@ -259,8 +258,6 @@ repo_fetch(struct notary_http *h, const char *trust_dir, const char *gun,
 		free(buf);
 		buf = NULL;
 	}
-	m = tuf_verifier_get(r->v, "targets");
-	(void)m;
 	*out = r;
 	r = NULL;
 	rc = 0;

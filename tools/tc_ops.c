@@ -110,6 +110,17 @@ tc_result_files(const struct proto_resp *resp, const char *op,
 	return 0;
 }
 
+void
+tc_keep_published(struct repo *rp, const struct truststore *up)
+{
+	size_t	i;
+
+	for (i = 0; i < up->n; i++)
+		if (strcmp(up->f[i].role, "root") != 0)
+			(void)truststore_set(&rp->files, up->f[i].role,
+			    up->f[i].data, up->f[i].len);
+}
+
 int
 tc_publish(struct tc *t, const char *gun, const struct truststore *files)
 {
@@ -217,10 +228,14 @@ tc_signable_roles(struct tc *t, const struct repo *rp, int with_targets,
 	if (with_targets && role_held(tuf_root_role(&root->root, "targets"),
 	    keys))
 		out[cnt++] = "targets";
-	if (cnt == 0) {
+	if (cnt == 0 && tg->targets.ndroles > 0) {
 		tc_fail("%s has delegations, but signerd holds no key of any "
 		    "of them: add a signer whose key signerd holds, or give "
 		    "--role targets to sign as repository admin", rp->gun);
+		goto out;
+	}
+	if (cnt == 0) {
+		tc_fail("signerd holds no key of any role of %s", rp->gun);
 		goto out;
 	}
 	*roles = out;
@@ -305,7 +320,7 @@ tc_repo_create(struct tc *t, const char *gun, int local_snapshot,
 		    t->trust_dir);
 		goto out;
 	}
-	if (tc_repo_load(t, gun, 0, &rp) != 0)
+	if (tc_repo_load(t, gun, 0, &rp) != 0 || tc_repo_commit(t, rp) != 0)
 		goto out;
 	rc = 0;
 out:

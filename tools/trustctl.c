@@ -311,11 +311,15 @@ tc_repo_load(struct tc *t, const char *gun, int quiet_missing,
 		tc_fail("%s", msg);
 		return -1;
 	}
-	if (repo_commit(*out, t->trust_dir) != 0) {
-		tc_fail("saving the trust data of %s under %s: %s", gun,
+	return 0;
+}
+
+int
+tc_repo_commit(struct tc *t, const struct repo *rp)
+{
+	if (repo_commit(rp, t->trust_dir) != 0) {
+		tc_fail("saving the trust data of %s under %s: %s", rp->gun,
 		    t->trust_dir, strerror(errno));
-		repo_free(*out);
-		*out = NULL;
 		return -1;
 	}
 	return 0;

@@ -58,12 +58,18 @@ int tc_confirm(const char *question);
 
 /*
  * Fetches and verifies the repository, following a valid root rotation and
- * refusing anything else; prints the failure itself. Returns 0, 1 for
+ * refusing anything else; prints the failure itself. Writes nothing. Returns 0, 1 for
  * "no trust data on the server" (nothing printed when quiet_missing), -1
  * after an error line.
  */
 int tc_repo_load(struct tc *t, const char *gun, int quiet_missing,
     struct repo **out);
+/*
+ * Saves what tc_repo_load verified as gun's trust data (the pinned root
+ * moves forward). Commands call it only once they have succeeded, so a
+ * failed command leaves the store as it was. 0 or -1 (printed).
+ */
+int tc_repo_commit(struct tc *t, const struct repo *rp);
 
 int cmd_init(struct tc *t, int argc, char **argv);
 int cmd_sign(struct tc *t, int argc, char **argv);
@@ -89,6 +95,12 @@ int tc_call(struct tc *t, const char *op, const struct json_buf *fields,
 /* Adds result.files (role -> exact bytes) to files. 0 or -1 (printed). */
 int tc_result_files(const struct proto_resp *resp, const char *op,
     struct truststore *files);
+/*
+ * Adds what was just uploaded (and accepted) to rp->files, so that the next
+ * command need not download it again; it is still verified against the
+ * snapshot's digest and its signatures before any use.
+ */
+void tc_keep_published(struct repo *rp, const struct truststore *up);
 /* Uploads files in one request; prints the decoded refusal. 0 or -1. */
 int tc_publish(struct tc *t, const char *gun, const struct truststore *files);
 /*
@@ -108,9 +120,11 @@ int tc_repo_create(struct tc *t, const char *gun, int local_snapshot,
 /*
  * One targets.update per role (changes[i]: the "add"/"remove" members for
  * roles[i]), each on the files the previous one produced, then one upload
- * of everything; prints "WHAT in GUN: ROLES". 0 or -1 (printed).
+ * of everything; prints "WHAT in GUN: ROLES". 0 or -1 (printed). The
+ * uploaded files join rp->files: with tc_repo_commit they are the next
+ * command's cache (used only when a verified parent names their digest).
  */
-int tc_update_roles(struct tc *t, const struct repo *rp,
+int tc_update_roles(struct tc *t, struct repo *rp,
     const char *const *roles, size_t nroles,
     const struct json_buf *const *changes, const char *what);
 #endif /* SIGNERD_TRUSTCTL_H */

@@ -8,8 +8,8 @@
 #   tamper.sh            (SIGNERD_BUILD_DIR names the build; CTest sets it)
 #
 # Cases: one byte of targets.json; an old snapshot with the new timestamp;
-# root.json swapped for another repository's (for a client with a pinned root
-# and for a first-use client); an old timestamp replayed to a
+# another repository's root with its trust data (pinned client), its root.json
+# alone (first-use client); an old timestamp replayed to a
 # client that has seen a newer one; the GUN deleted on the server and made
 # again by the real notary client with other keys.
 set -euo pipefail
@@ -43,7 +43,9 @@ ok admin init "$gun"
 ok admin init "$other"
 ok admin ceremony lock
 ok admin sign "$gun:v1" --digest "sha256:$(sha256_hex v1)" --size 11 --role targets
-notary_fetch "$other" root.json "$T/other-root.json"
+for f in root timestamp snapshot targets; do
+	notary_fetch "$other" "$f.json" "$T/other-$f.json"
+done
 
 # The proxy, with the notary-server's own certificate.
 mkdir -p "$T/ctl"
@@ -75,6 +77,7 @@ notary_fetch "$gun" timestamp.json "$T/old-timestamp.json"
 # The repository moves on; the client has not seen that yet.
 ok admin sign "$gun:v2" --digest "sha256:$(sha256_hex v2)" --size 22 --role targets
 notary_fetch "$gun" timestamp.json "$T/ts-before"
+cp "$T/state/audit.log" "$T/audit-before"
 
 fail=0
 n=0
@@ -131,12 +134,22 @@ refuse "a byte of targets.json changed" \
     'targets\.json: .*(signature|checksum|sha256|hash)' flip
 
 rules '[{"role":"snapshot","action":"replace","file":"'"$T"'/old-snapshot.json"}]'
+# Its length differs from the new one's now and then (notary-server trims the
+# trailing zeros of the expiry's nanoseconds): a length or a checksum error.
 refuse "an old snapshot with the new timestamp" \
-    'snapshot\.json: .*(checksum|sha256|hash)' replace:old-snapshot.json
+    'snapshot\.json: .*(checksum|sha256|hash|bytes|length)' replace:old-snapshot.json
 
 rules '[{"role":"root","action":"replace","file":"'"$T"'/other-root.json"}]'
-refuse "root.json of another repository" \
-    'not a valid rotation of the pinned root' replace:other-root.json
+# A client with a pinned root does not download root.json while the snapshot
+# names the pinned one, so a swapped root.json alone never reaches it; the
+# attack is the other repository's whole trust data served for this GUN.
+rules '[{"role":"root","action":"replace","file":"'"$T"'/other-root.json"},
+ {"role":"timestamp","action":"replace","file":"'"$T"'/other-timestamp.json"},
+ {"role":"snapshot","action":"replace","file":"'"$T"'/other-snapshot.json"},
+ {"role":"targets","action":"replace","file":"'"$T"'/other-targets.json"}]'
+refuse "another repository's root and trust data" \
+    'not a valid rotation of the pinned root|timestamp\.json: .*(signature|threshold)' \
+    replace:other-
 # A client that pins nothing yet must not take it either (trust on first use
 # still checks the certificate against the GUN), and must pin nothing.
 vdir=$T/newcomer
@@ -155,7 +168,7 @@ refuse "an old timestamp replayed" \
     'timestamp\.json: .*(version|rollback)' replace:old-timestamp.json
 
 # Nothing was signed or published on the way: the server's timestamp is the
-# one from before the cases, and v3 is nowhere.
+# one from before the cases.
 notary_fetch "$gun" timestamp.json "$T/ts-after"
 cmp -s "$T/ts-before" "$T/ts-after" || { echo "FAIL: the server's timestamp changed" >&2; fail=1; }
 
@@ -176,6 +189,9 @@ got=$(TRUSTCTL_TRUST_DIR=$T/fresh trustctl verify "$gun:v2" 2>&1) ||
 [ "$got" = "sha256:$(sha256_hex evil) 22" ] ||
     { echo "FAIL: fresh verify printed '$got'" >&2; fail=1; }
 
+# No refused command ever reached signerd: its audit log has no new line.
+cmp -s "$T/audit-before" "$T/state/audit.log" ||
+    { echo "FAIL: signerd's audit log changed: a refused trustctl reached signerd" >&2; fail=1; }
 stack_signerd_finish || fail=1
 [ "$fail" = 0 ] || exit 1
 echo "all $n refusals as expected; the trust store unchanged each time"

@@ -96,6 +96,18 @@ v=$("$TC" verify "$g:v1") && [ "$v" = "sha256:$(sha one) 3" ] && ok "verify v1" 
 nl lookup "$g" v1 >"$T/lookup" 2>&1 && grep -q "$(sha one)" "$T/lookup" &&
     ok "notary lookup v1" || bad "notary lookup v1: $(cat "$T/lookup")"
 compare_docker "$g"
+# A command that fails leaves the trust store as it was, even when it had
+# verified newer metadata on the way (here: signed from another trust dir).
+run -d "$T/tc2" sign "$g:other" --digest "sha256:$(sha other)" --size 5
+before=$(sha256sum "$TRUSTCTL_TRUST_DIR/tuf/$g/trust.json")
+if "$TC" -S "$T/run/nothing.sock" sign "$g:v9" --digest "sha256:$(sha nine)" --size 4 2>"$T/err"; then
+	bad "sign without signerd succeeded"
+else
+	grep -q "cannot reach signerd" "$T/err" &&
+	    [ "$(sha256sum "$TRUSTCTL_TRUST_DIR/tuf/$g/trust.json")" = "$before" ] &&
+	    ok "failed sign leaves the store unchanged: $(cat "$T/err")" ||
+	    bad "failed sign: $(cat "$T/err"), store changed?"
+fi
 
 # --- signers ----------------------------------------------------------------
 run key generate ci --dir "$T" && grep -q "role: ci" "$T/ci.pub" && ok "key generate ci"

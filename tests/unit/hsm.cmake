@@ -16,7 +16,6 @@ endforeach()
 # The same programs under valgrind (label "valgrind"; slow, so not "unit").
 # Only in builds without sanitizers; tests/valgrind.supp names the known
 # leaks inside SoftHSM2.
-find_program(VALGRIND valgrind)
 if(VALGRIND AND NOT SIGNERD_SANITIZE)
   foreach(t test_hsm test_hsm_faults)
     if(TARGET ${t})

@@ -13,6 +13,10 @@
 
 static int
 fail(char *msg, size_t len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(char *msg, size_t len, int code, const char *fmt, ...)
 {
 	va_list	ap;
 

@@ -77,7 +77,7 @@ rpc(int fd, struct json_buf *req, struct repo *r, double *secs)
 	struct proto_resp resp;
 	const struct json_value *files, *v;
 	uint8_t *raw = NULL;
-	size_t len, sl;
+	size_t len = 0, sl;
 	const char *s;
 	double t0;
 

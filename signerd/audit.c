@@ -32,6 +32,8 @@ struct audit {
 	int		 failed;	/* an fdatasync failed: refuse to go on */
 	int64_t		 seq;			/* of the last line, 0 when empty */
 	uint8_t		 prev[AUDIT_HASH_LEN];	/* sha256 of the last line */
+	off_t		 last_start;		/* where the last line starts */
+	struct audit_head synced_head;		/* last line known on disk */
 };
 
 const char *
@@ -147,7 +149,8 @@ static const struct {
  */
 static int
 line_check(const char *line, size_t len, int64_t *seq,
-    uint8_t prev[AUDIT_HASH_LEN], char *msg, size_t msglen)
+    uint8_t prev[AUDIT_HASH_LEN], struct audit_line_info *li, char *msg,
+    size_t msglen)
 {
 	struct json_limits lim;
 	struct json_error jerr;
@@ -224,6 +227,23 @@ line_check(const char *line, size_t len, int64_t *seq,
 	if (s == NULL || unhex(s, slen, prev, AUDIT_HASH_LEN) != 0) {
 		msg_set(msg, msglen, "prev is not a lower-case hex sha256");
 		goto out;
+	}
+	if (li != NULL) {
+		memset(li, 0, sizeof(*li));
+		li->seq = *seq;
+		v = json_object_get(root, "version");
+		if (json_value_type(v) == JSON_INT &&
+		    json_value_int(v, &li->version) != 0)
+			li->version = 0;
+		s = json_value_str(json_object_get(root, "sha256"), &slen);
+		if (s != NULL) {
+			if (unhex(s, slen, li->sha256, AUDIT_HASH_LEN) != 0) {
+				msg_set(msg, msglen, "sha256 is not a lower-case"
+				    " hex sha256");
+				goto out;
+			}
+			li->has_sha256 = 1;
+		}
 	}
 	rc = 0;
 out:
@@ -406,6 +426,7 @@ write_locked(struct audit *a, const struct audit_record *rec, off_t *end)
 			a->failed = 1;
 		goto out;
 	}
+	a->last_start = a->size;
 	a->size += (off_t)len;
 	a->seq++;
 	memcpy(a->prev, h, AUDIT_HASH_LEN);
@@ -414,6 +435,26 @@ write_locked(struct audit *a, const struct audit_record *rec, off_t *end)
 out:
 	free(line);
 	return rc;
+}
+
+/* The last line written. Caller holds a->mu (or owns a alone). */
+static void
+head_now(const struct audit *a, struct audit_head *h)
+{
+	h->seq = a->seq;
+	memcpy(h->hash, a->prev, AUDIT_HASH_LEN);
+	h->offset = a->seq > 0 ? (int64_t)a->last_start : 0;
+}
+
+void
+audit_head_get(struct audit *a, struct audit_head *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	*out = a->synced_head;
+	pthread_mutex_unlock(&a->mu);
 }
 
 /*
@@ -427,6 +468,7 @@ out:
 static int
 sync_to(struct audit *a, off_t end)
 {
+	struct audit_head head;
 	off_t target;
 	int r;
 
@@ -437,14 +479,17 @@ sync_to(struct audit *a, off_t end)
 		}
 		a->syncing = 1;
 		target = a->size;
+		head_now(a, &head);
 		pthread_mutex_unlock(&a->mu);
 		r = fdatasync(a->fd);
 		pthread_mutex_lock(&a->mu);
 		a->syncing = 0;
 		if (r != 0)
 			a->failed = 1;
-		else if (target > a->synced)
+		else if (target > a->synced) {
 			a->synced = target;
+			a->synced_head = head;
+		}
 		pthread_cond_broadcast(&a->synced_cv);
 	}
 	return a->synced >= end ? 0 : AUDIT_ERR_IO;
@@ -546,7 +591,7 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 			goto out;
 		}
 		if (line_check((const char *)buf + start, end - 1 - start, &seq,
-		    prev, why, sizeof(why)) != 0) {
+		    prev, NULL, why, sizeof(why)) != 0) {
 			msg_set(msg, msglen, "%s: last complete line: %s;"
 			    " run signerd-audit verify", path, why);
 			goto out;
@@ -556,8 +601,19 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 			goto out;
 		a->seq = seq;
 		memcpy(a->prev, h, AUDIT_HASH_LEN);
+		a->last_start = base + (off_t)start;
 	}
 	a->size = base + (off_t)end;
+	/*
+	 * A process crash leaves unsynced lines in the page cache; sync them
+	 * now so the head handed to the ledger is truly on disk.
+	 */
+	if (fdatasync(a->fd) != 0) {
+		rc = AUDIT_ERR_IO;
+		msg_set(msg, msglen, "%s: fdatasync: %s", path, strerror(errno));
+		goto out;
+	}
+	head_now(a, &a->synced_head);
 	if (torn > 0) {
 		rc = torn_save(path, buf + end, torn, info->torn_path,
 		    sizeof(info->torn_path));
@@ -666,6 +722,131 @@ audit_close(struct audit *a)
 	free(a);
 }
 
+#define SCAN_CHUNK	65536
+
+int
+audit_scan(struct audit *a, const struct audit_head *from,
+    audit_scan_fn *fn, void *ctx, struct audit_head *end, char *msg,
+    size_t msglen)
+{
+	struct audit_line_info li;
+	struct audit_head cur;
+	uint8_t *buf = NULL, *nl, lprev[AUDIT_HASH_LEN];
+	char why[256];
+	size_t cap = AUDIT_MAX_LINE + 1 + SCAN_CHUNK, have = 0, len, want;
+	off_t size, off, pos;
+	int64_t seq;
+	ssize_t r;
+	int rc = AUDIT_ERR_INVAL, first;
+
+	if (end != NULL)
+		memset(end, 0, sizeof(*end));
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (a == NULL || from == NULL || fn == NULL || from->seq < 0 ||
+	    from->offset < 0 || (from->seq == 0 && from->offset != 0))
+		return AUDIT_ERR_INVAL;
+	memset(&cur, 0, sizeof(cur));	/* seq 0, the genesis hash */
+	first = from->seq > 0;
+	pthread_mutex_lock(&a->mu);
+	size = a->size;
+	pthread_mutex_unlock(&a->mu);
+	pos = off = (off_t)from->offset;
+	if ((buf = malloc(cap)) == NULL)
+		return AUDIT_ERR_NOMEM;
+	for (;;) {
+		while ((nl = memchr(buf, '\n', have)) == NULL) {
+			rc = AUDIT_ERR_BROKEN;
+			if (have > AUDIT_MAX_LINE) {
+				msg_set(msg, msglen, "byte %lld: line longer than"
+				    " %d bytes", (long long)pos, AUDIT_MAX_LINE);
+				goto out;
+			}
+			if (off >= size)
+				break;
+			want = cap - have;
+			if ((off_t)want > size - off)
+				want = (size_t)(size - off);
+			r = pread(a->fd, buf + have, want, off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				rc = AUDIT_ERR_IO;
+				msg_set(msg, msglen, "read at byte %lld: %s",
+				    (long long)off, r < 0 ? strerror(errno) :
+				    "unexpected end of file");
+				goto out;
+			}
+			have += (size_t)r;
+			off += r;
+		}
+		if (nl == NULL)
+			break;
+		len = (size_t)(nl - buf);
+		rc = AUDIT_ERR_BROKEN;
+		if (line_check((const char *)buf, len, &seq, lprev, &li, why,
+		    sizeof(why)) != 0) {
+			msg_set(msg, msglen, "line %lld: %s", (long long)cur.seq + 1,
+			    why);
+			goto out;
+		}
+		if ((rc = sha256(buf, len, li.line_hash)) != 0)
+			goto out;
+		rc = AUDIT_ERR_BROKEN;
+		if (first) {
+			/* The anchor line itself: it must be the very same line. */
+			if (seq != from->seq || memcmp(li.line_hash, from->hash,
+			    AUDIT_HASH_LEN) != 0) {
+				msg_set(msg, msglen, "line %lld (at byte %lld) is"
+				    " not the line recorded before: the log was"
+				    " rewritten or cut", (long long)from->seq,
+				    (long long)from->offset);
+				goto out;
+			}
+			first = 0;
+		} else {
+			if (seq != cur.seq + 1) {
+				msg_set(msg, msglen, "line %lld: seq is %lld: a"
+				    " line was removed, inserted or moved",
+				    (long long)cur.seq + 1, (long long)seq);
+				goto out;
+			}
+			if (memcmp(lprev, cur.hash, AUDIT_HASH_LEN) != 0) {
+				msg_set(msg, msglen, "line %lld: prev is not the"
+				    " sha256 of line %lld", (long long)seq,
+				    (long long)cur.seq);
+				goto out;
+			}
+			if ((rc = fn(ctx, &li)) != 0)
+				goto out;
+		}
+		cur.seq = seq;
+		memcpy(cur.hash, li.line_hash, AUDIT_HASH_LEN);
+		cur.offset = (int64_t)pos;
+		pos += (off_t)len + 1;
+		have -= len + 1;
+		memmove(buf, nl + 1, have);
+	}
+	rc = AUDIT_ERR_BROKEN;
+	if (first) {
+		msg_set(msg, msglen, "the log ends before line %lld (byte %lld):"
+		    " lines were removed from its end", (long long)from->seq,
+		    (long long)from->offset);
+		goto out;
+	}
+	if (have > 0) {
+		msg_set(msg, msglen, "byte %lld: incomplete last line",
+		    (long long)pos);
+		goto out;
+	}
+	if (end != NULL)
+		*end = cur;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
 int
 audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
     char *msg, size_t msglen)
@@ -715,7 +896,7 @@ audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
 			*first_bad = n;
 			goto out;
 		}
-		if (line_check(buf, len, &seq, line_prev, why,
+		if (line_check(buf, len, &seq, line_prev, NULL, why,
 		    sizeof(why)) != 0) {
 			msg_set(msg, msglen, "line %lld: %s", (long long)n, why);
 			*first_bad = n;

@@ -23,6 +23,7 @@
  *           invariant "one document per (GUN, role, version)".
  * requests: requests whose result is still kept, by request fingerprint.
  * files:    the exact bytes each kept request returned, in order.
+ * audit_mark: where the audit log stood (see ledger_audit_mark).
  */
 static const char ledger_schema[] =
     "CREATE TABLE IF NOT EXISTS signed("
@@ -35,7 +36,15 @@ static const char ledger_schema[] =
     "CREATE TABLE IF NOT EXISTS files("
     " request INTEGER NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL,"
     " version INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,"
-    " PRIMARY KEY(request, seq));";
+    " PRIMARY KEY(request, seq));"
+    "CREATE TABLE IF NOT EXISTS audit_mark("
+    " kind INTEGER PRIMARY KEY, request INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " byte_offset INTEGER NOT NULL);";
+
+/* audit_mark.kind */
+#define MARK_CHECKED	0
+#define MARK_ANCHOR	1
 
 struct gun_lock {
 	struct gun_lock	*next;
@@ -68,6 +77,8 @@ struct ledger {
 	int		 committing;	/* a leader is running a batch */
 	pthread_mutex_t	 locks_mu;
 	struct gun_lock	*locks[LEDGER_LOCK_BUCKETS];
+	ledger_anchor_fn *anchor_fn;	/* under wmu */
+	void		*anchor_ctx;
 };
 
 const char *
@@ -775,6 +786,35 @@ out:
 	return rc;
 }
 
+/*
+ * Raises mark kind to m; a lower seq never replaces a higher one. Caller
+ * holds l->wmu inside a transaction.
+ */
+static int
+mark_put(sqlite3 *db, int kind, const struct ledger_audit_mark *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit_mark(kind, request, seq,"
+	    " hash, byte_offset) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind)"
+	    " DO UPDATE SET request=excluded.request, seq=excluded.seq,"
+	    " hash=excluded.hash, byte_offset=excluded.byte_offset"
+	    " WHERE excluded.seq >= audit_mark.seq", -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 1, kind) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, m->request) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, m->seq) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 4, m->hash, LEDGER_HASH_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, m->offset) != SQLITE_OK)
+		goto out;
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void
 batch_fail(struct commit_req *batch, sqlite3 *db, const char *what)
 {
@@ -820,6 +860,14 @@ batch_run(struct ledger *l, struct commit_req *batch)
 				goto abort;
 		}
 		if (exec_sql(db, "RELEASE req") != 0)
+			goto abort;
+	}
+	if (l->anchor_fn != NULL) {
+		struct ledger_audit_mark m;
+
+		memset(&m, 0, sizeof(m));
+		l->anchor_fn(l->anchor_ctx, &m);
+		if (mark_put(db, MARK_ANCHOR, &m) != 0)
 			goto abort;
 	}
 	if (exec_sql(db, "COMMIT") == 0)
@@ -965,6 +1013,124 @@ ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 		*signatures = sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	return rc;
+}
+
+void
+ledger_anchor_set(struct ledger *l, ledger_anchor_fn *fn, void *ctx)
+{
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->wmu);
+	l->anchor_fn = fn;
+	l->anchor_ctx = ctx;
+	pthread_mutex_unlock(&l->wmu);
+}
+
+int
+ledger_audit_mark_get(struct ledger *l, struct ledger_audit_mark *checked,
+    struct ledger_audit_mark *anchor)
+{
+	struct ledger_audit_mark *m;
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s, kind;
+
+	memset(checked, 0, sizeof(*checked));
+	memset(anchor, 0, sizeof(*anchor));
+	if (l == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->rdb, "SELECT kind, request, seq, hash,"
+	    " byte_offset FROM audit_mark", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		kind = sqlite3_column_int(st, 0);
+		m = kind == MARK_CHECKED ? checked : kind == MARK_ANCHOR ?
+		    anchor : NULL;
+		if (m == NULL)
+			continue;
+		rc = LEDGER_ERR_CORRUPT;
+		if (sqlite3_column_bytes(st, 3) != LEDGER_HASH_LEN ||
+		    sqlite3_column_int64(st, 2) < 0 ||
+		    sqlite3_column_int64(st, 4) < 0)
+			goto out;
+		m->request = sqlite3_column_int64(st, 1);
+		m->seq = sqlite3_column_int64(st, 2);
+		memcpy(m->hash, sqlite3_column_blob(st, 3), LEDGER_HASH_LEN);
+		m->offset = sqlite3_column_int64(st, 4);
+		rc = LEDGER_ERR_IO;
+	}
+	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	if (rc != 0) {
+		memset(checked, 0, sizeof(*checked));
+		memset(anchor, 0, sizeof(*anchor));
+	}
+	return rc;
+}
+
+int
+ledger_audit_mark_set(struct ledger *l, const struct ledger_audit_mark *checked)
+{
+	int rc = LEDGER_ERR_IO;
+
+	if (l == NULL || checked == NULL || checked->seq < 0 ||
+	    checked->offset < 0)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->wmu);
+	if (exec_sql(l->wdb, "BEGIN IMMEDIATE") != 0)
+		goto out;
+	if (mark_put(l->wdb, MARK_CHECKED, checked) != 0 ||
+	    mark_put(l->wdb, MARK_ANCHOR, checked) != 0 ||
+	    exec_sql(l->wdb, "COMMIT") != 0) {
+		(void)exec_sql(l->wdb, "ROLLBACK");
+		goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
+int
+ledger_signed_since(struct ledger *l, int64_t request, ledger_signed_fn *fn,
+    void *ctx)
+{
+	struct ledger_signed_row row;
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s;
+
+	if (l == NULL || fn == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->rdb, "SELECT gun, role, version, hash,"
+	    " request, time FROM signed WHERE request > ?1"
+	    " ORDER BY request, gun, role", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, request) != SQLITE_OK)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = LEDGER_ERR_CORRUPT;
+		if (sqlite3_column_text(st, 0) == NULL ||
+		    sqlite3_column_text(st, 1) == NULL ||
+		    sqlite3_column_bytes(st, 3) != LEDGER_HASH_LEN)
+			goto out;
+		memset(&row, 0, sizeof(row));
+		row.gun = (const char *)sqlite3_column_text(st, 0);
+		row.role = (const char *)sqlite3_column_text(st, 1);
+		row.version = sqlite3_column_int64(st, 2);
+		memcpy(row.hash, sqlite3_column_blob(st, 3), LEDGER_HASH_LEN);
+		row.request = sqlite3_column_int64(st, 4);
+		row.time = sqlite3_column_int64(st, 5);
+		if ((rc = fn(ctx, &row)) != 0)
+			goto out;
+		rc = LEDGER_ERR_IO;
+	}
+	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&l->rmu);
 	return rc;

@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
+# The start-up cross-check of ledger and audit log (signerd/reconcile.c).
+signerd_unit_test(test_reconcile SOURCES unit/test_reconcile.c LIBS signerd_core)
+set_tests_properties(test_reconcile PROPERTIES TIMEOUT 120)

@@ -24,6 +24,7 @@
 
 #define DEF_WORKERS		4
 #define DEF_MAX_CONNS		256
+#define DEF_MAX_CONNS_PER_UID	32
 #define DEF_FRAME_TIMEOUT	10000
 #define DEF_WRITE_TIMEOUT	10000
 #define DEF_IDLE_TIMEOUT	60000
@@ -158,6 +159,8 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.workers = DEF_WORKERS;
 	if (s->cfg.max_conns == 0)
 		s->cfg.max_conns = DEF_MAX_CONNS;
+	if (s->cfg.max_conns_per_uid == 0)
+		s->cfg.max_conns_per_uid = DEF_MAX_CONNS_PER_UID;
 	if (s->cfg.max_frame == 0)
 		s->cfg.max_frame = PROTO_MAX_FRAME_DEFAULT;
 	if (s->cfg.frame_timeout_ms <= 0)
@@ -167,10 +170,12 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	if (s->cfg.idle_timeout_ms <= 0)
 		s->cfg.idle_timeout_ms = DEF_IDLE_TIMEOUT;
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
+	    s->cfg.max_conns_per_uid > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
 		server_msgf(msg, msglen,
-		    "workers (at most 1024), max_conns (at most "
-		    "65536) or max_frame (at most %u) out of range",
+		    "workers (at most 1024), max_conns or "
+		    "max_conns_per_uid (at most 65536) or max_frame (at "
+		    "most %u) out of range",
 		    (unsigned)PROTO_MAX_FRAME_LIMIT);
 		rc = SERVER_ERR_INVAL;
 		goto out;
@@ -280,6 +285,43 @@ conn_sent(struct server *s, struct conn *c, int64_t now)
 	conn_idle(s, c, now);
 }
 
+/* Over a cap: answer "busy" so the client knows, without waiting to send it. */
+static void
+refuse_busy(struct server *s, int fd, const struct ucred *uc,
+    const char *why, unsigned cap)
+{
+	struct proto_error e;
+	struct json_buf b;
+	size_t at, off = 0;
+
+	json_buf_init(&b);
+	proto_error_set(&e, PROTO_CODE_BUSY, "too many connections (%u%s);"
+	    " try again later", cap, why);
+	at = proto_frame_begin(&b);
+	proto_resp_error(&b, NULL, &e);
+	if (proto_frame_seal(&b, at) == 0)
+		(void)proto_send_some(fd, b.data, b.len, &off);
+	json_buf_cleanup(&b);
+	logf_(s, LOG_WARNING, "connection from uid %u pid %d refused: %u "
+	    "connections open%s", (unsigned)uc->uid, (int)uc->pid, cap, why);
+}
+
+/*
+ * Connections open for uid. A linear scan, like the poll set that the I/O
+ * loop builds on every round anyway.
+ */
+static unsigned
+conns_of_uid(const struct server *s, uid_t uid)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->peer.uid == uid)
+			n++;
+	return n;
+}
+
 static void
 conn_accept(struct server *s, int64_t now)
 {
@@ -308,6 +350,18 @@ conn_accept(struct server *s, int64_t now)
 			close(fd);
 			continue;
 		}
+		if (s->nconns >= s->cfg.max_conns) {
+			refuse_busy(s, fd, &uc, "", s->cfg.max_conns);
+			close(fd);
+			continue;
+		}
+		/* One local user must not hold every slot. */
+		if (conns_of_uid(s, uc.uid) >= s->cfg.max_conns_per_uid) {
+			refuse_busy(s, fd, &uc, " for this uid",
+			    s->cfg.max_conns_per_uid);
+			close(fd);
+			continue;
+		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -319,29 +373,6 @@ conn_accept(struct server *s, int64_t now)
 		c->peer.conn_id = ++s->next_id;
 		proto_frame_reader_init(&c->rd, s->cfg.max_frame);
 		json_buf_init(&c->out);
-		if (s->nconns >= s->cfg.max_conns) {
-			/* Over the cap: answer so the client knows, then go. */
-			struct proto_error e;
-			struct json_buf b;
-			size_t at, off = 0;
-
-			json_buf_init(&b);
-			proto_error_set(&e, PROTO_CODE_BUSY,
-			    "too many connections (%u); try again later",
-			    s->cfg.max_conns);
-			at = proto_frame_begin(&b);
-			proto_resp_error(&b, NULL, &e);
-			if (proto_frame_seal(&b, at) == 0)
-				(void)proto_send_some(fd, b.data, b.len, &off);
-			json_buf_cleanup(&b);
-			logf_(s, LOG_WARNING, "connection from uid %u pid %d "
-			    "refused: %u connections open",
-			    (unsigned)uc.uid, (int)uc.pid, s->cfg.max_conns);
-			proto_frame_reader_cleanup(&c->rd);
-			free(c);
-			close(fd);
-			continue;
-		}
 		c->slot = s->nconns;
 		s->conns[s->nconns++] = c;
 		conn_idle(s, c, now);

@@ -46,6 +46,7 @@ struct server_config {
 
 	unsigned	 workers;	/* 0: 4 */
 	unsigned	 max_conns;	/* 0: 256; then "busy", close */
+	unsigned	 max_conns_per_uid;	/* 0: 32; then "busy", close */
 	size_t		 max_frame;	/* 0: PROTO_MAX_FRAME_DEFAULT */
 	int		 frame_timeout_ms;	/* 0: 10000; 1st to last byte */
 	int		 write_timeout_ms;	/* 0: 10000; one reply */

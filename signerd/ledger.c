@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "ledger.h"
+#include "msg.h"
 
 #define LEDGER_SCHEMA_VERSION	1
 #define LEDGER_LOCK_BUCKETS	64
@@ -98,27 +99,6 @@ ledger_strerror(int code)
 	return "unknown ledger error";
 }
 
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	else if ((size_t)n >= msglen && msglen > 4)
-		memcpy(msg + msglen - 4, "...", 4);
-}
-
 static int
 sha256(const uint8_t *p, size_t n, uint8_t out[LEDGER_HASH_LEN])
 {
@@ -183,7 +163,7 @@ conn_open(const char *path, sqlite3 **out, char *msg, size_t msglen)
 	/* Our own mutexes serialise use of each handle; SQLite's would be a second one. */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		msg_set(msg, msglen, "%s: %s", path,
+		signerd_msg_set(msg, msglen, "%s: %s", path,
 		    db ? sqlite3_errmsg(db) : "cannot open");
 		goto out;
 	}
@@ -191,7 +171,7 @@ conn_open(const char *path, sqlite3 **out, char *msg, size_t msglen)
 	sqlite3_busy_timeout(db, 10000);
 	if (check_pragma_ok(db, "PRAGMA journal_mode=WAL", "wal") != 0 ||
 	    exec_sql(db, "PRAGMA synchronous=FULL") != 0) {
-		msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
+		signerd_msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
 		    sqlite3_errmsg(db));
 		goto out;
 	}
@@ -218,16 +198,16 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	if (state_dir == NULL)
 		return LEDGER_ERR_INVAL;
 	if (stat(state_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		msg_set(msg, msglen, "%s: not a directory", state_dir);
+		signerd_msg_set(msg, msglen, "%s: not a directory", state_dir);
 		return LEDGER_ERR_IO;
 	}
 	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		msg_set(msg, msglen, "%s: writable by group or others", state_dir);
+		signerd_msg_set(msg, msglen, "%s: writable by group or others", state_dir);
 		return LEDGER_ERR_IO;
 	}
 	n = snprintf(path, sizeof(path), "%s/%s", state_dir, LEDGER_FILE_NAME);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		msg_set(msg, msglen, "%s: path too long", state_dir);
+		signerd_msg_set(msg, msglen, "%s: path too long", state_dir);
 		return LEDGER_ERR_INVAL;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -251,13 +231,13 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	if ((rc = conn_open(path, &l->wdb, msg, msglen)) != 0)
 		goto out;
 	if ((rc = check_pragma_ok(l->wdb, "PRAGMA quick_check", "ok")) != 0) {
-		msg_set(msg, msglen, "%s: integrity check failed", path);
+		signerd_msg_set(msg, msglen, "%s: integrity check failed", path);
 		goto out;
 	}
 	if (exec_sql(l->wdb, ledger_schema) != 0 ||
 	    exec_sql(l->wdb, "PRAGMA user_version=1") != 0) {
 		rc = LEDGER_ERR_IO;
-		msg_set(msg, msglen, "%s: cannot create tables: %s", path,
+		signerd_msg_set(msg, msglen, "%s: cannot create tables: %s", path,
 		    sqlite3_errmsg(l->wdb));
 		goto out;
 	}
@@ -447,14 +427,14 @@ check_locked(sqlite3 *db, const char *gun, const char *role,
 	if (rc != 0)
 		return rc;
 	if (version < last) {
-		msg_set(msg, msglen, "%s %s: version %lld is below version %lld"
+		signerd_msg_set(msg, msglen, "%s %s: version %lld is below version %lld"
 		    " already signed", gun, role, (long long)version,
 		    (long long)last);
 		return LEDGER_ERR_ROLLBACK;
 	}
 	if (version == last && memcmp(hash, last_hash, LEDGER_HASH_LEN) != 0) {
 		hex(last_hash, LEDGER_HASH_LEN, hx);
-		msg_set(msg, msglen, "%s %s: version %lld was already signed"
+		signerd_msg_set(msg, msglen, "%s %s: version %lld was already signed"
 		    " with sha256 %s", gun, role, (long long)version, hx);
 		return LEDGER_ERR_EQUIVOCATION;
 	}
@@ -711,7 +691,7 @@ commit_locked(sqlite3 *db, const char *gun,
 			rc = 0;
 			goto out;
 		}
-		msg_set(msg, msglen, "%s: this request was committed before"
+		signerd_msg_set(msg, msglen, "%s: this request was committed before"
 		    " with other files", gun);
 		rc = LEDGER_ERR_CONFLICT;
 		goto out;
@@ -824,7 +804,7 @@ batch_fail(struct commit_req *batch, sqlite3 *db, const char *what)
 		if (r->rc != 0 && r->rc != LEDGER_ERR_IO)
 			continue;	/* refused on its own merits */
 		r->rc = LEDGER_ERR_IO;
-		msg_set(r->msg, r->msglen, "%s: %s", what, sqlite3_errmsg(db));
+		signerd_msg_set(r->msg, r->msglen, "%s: %s", what, sqlite3_errmsg(db));
 	}
 }
 
@@ -854,7 +834,7 @@ batch_run(struct ledger *l, struct commit_req *batch)
 		    r->nfiles, r->msg, r->msglen);
 		if (r->rc != 0) {
 			if (r->rc == LEDGER_ERR_IO)
-				msg_set(r->msg, r->msglen, "%s",
+				signerd_msg_set(r->msg, r->msglen, "%s",
 				    sqlite3_errmsg(db));
 			if (exec_sql(db, "ROLLBACK TO req") != 0)
 				goto abort;
@@ -901,13 +881,13 @@ ledger_commit(struct ledger *l, const char *gun,
 		if (files[i].role == NULL || files[i].role[0] == '\0' ||
 		    files[i].version < 1 ||
 		    (files[i].bytes == NULL && files[i].len > 0)) {
-			msg_set(msg, msglen, "file %zu: missing role, version"
+			signerd_msg_set(msg, msglen, "file %zu: missing role, version"
 			    " or bytes", i);
 			return LEDGER_ERR_INVAL;
 		}
 		for (j = 0; j < i; j++) {
 			if (strcmp(files[j].role, files[i].role) == 0) {
-				msg_set(msg, msglen, "role %s twice in one"
+				signerd_msg_set(msg, msglen, "role %s twice in one"
 				    " request", files[i].role);
 				return LEDGER_ERR_INVAL;
 			}
@@ -916,7 +896,7 @@ ledger_commit(struct ledger *l, const char *gun,
 		    (const uint8_t *)"", files[i].len, h)) != 0)
 			return rc;
 		if (memcmp(h, files[i].hash, LEDGER_HASH_LEN) != 0) {
-			msg_set(msg, msglen, "role %s: hash does not match the"
+			signerd_msg_set(msg, msglen, "role %s: hash does not match the"
 			    " bytes", files[i].role);
 			return LEDGER_ERR_INVAL;
 		}

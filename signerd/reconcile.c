@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "ledger.h"
+#include "msg.h"
 #include "reconcile.h"
 
 /* A signature some audit line names: the document's sha256 and version. */
@@ -48,27 +49,6 @@ reconcile_strerror(int code)
 	return "unknown reconcile error";
 }
 
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	else if ((size_t)n >= msglen && msglen > 4)
-		memcpy(msg + msglen - 4, "...", 4);
-}
-
 static int
 seen_cmp(const void *pa, const void *pb)
 {
@@ -91,7 +71,7 @@ on_line(void *arg, const struct audit_line_info *li)
 	c->info->scanned++;
 	if (li->seq == c->anchor->seq &&
 	    memcmp(li->line_hash, c->anchor->hash, AUDIT_HASH_LEN) != 0) {
-		msg_set(c->msg, c->msglen, "audit line %lld is not the line the"
+		signerd_msg_set(c->msg, c->msglen, "audit line %lld is not the line the"
 		    " ledger recorded when it last committed: the log was"
 		    " rewritten", (long long)li->seq);
 		return STOP_REWRITTEN;
@@ -151,7 +131,7 @@ on_signed(void *arg, const struct ledger_signed_row *row)
 	rec.outcome = "reconciled";
 	rec.detail = detail;
 	if (audit_append(c->audit, &rec) != 0) {
-		msg_set(c->msg, c->msglen, "cannot append the audit.reconcile"
+		signerd_msg_set(c->msg, c->msglen, "cannot append the audit.reconcile"
 		    " line for %s %s version %lld", row->gun, row->role,
 		    (long long)row->version);
 		return STOP_APPEND;
@@ -191,12 +171,12 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 	if (l == NULL || a == NULL)
 		return RECONCILE_ERR_INVAL;
 	if ((r = ledger_audit_mark_get(l, &checked, &anchor)) != 0) {
-		msg_set(msg, msglen, "ledger: %s", ledger_strerror(r));
+		signerd_msg_set(msg, msglen, "ledger: %s", ledger_strerror(r));
 		return RECONCILE_ERR_IO;
 	}
 	audit_head_get(a, &head);
 	if (head.seq < anchor.seq || head.seq < checked.seq) {
-		msg_set(msg, msglen, "the audit log ends at line %lld but the"
+		signerd_msg_set(msg, msglen, "the audit log ends at line %lld but the"
 		    " ledger saw it reach line %lld: complete lines were"
 		    " removed from its end; restore it from a copy (or move"
 		    " it aside knowingly) before starting", (long long)head.seq,
@@ -206,7 +186,7 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 	}
 	if (anchor.seq == checked.seq && anchor.seq > 0 &&
 	    memcmp(anchor.hash, checked.hash, LEDGER_HASH_LEN) != 0) {
-		msg_set(msg, msglen, "the ledger's two records of audit line"
+		signerd_msg_set(msg, msglen, "the ledger's two records of audit line"
 		    " %lld differ", (long long)anchor.seq);
 		return RECONCILE_ERR_REWRITTEN;
 	}
@@ -226,7 +206,7 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 		    RECONCILE_ERR_NOMEM : r == AUDIT_ERR_BROKEN ?
 		    RECONCILE_ERR_BROKEN : RECONCILE_ERR_IO;
 		if (r < 0)
-			msg_set(msg, msglen, "audit log since the last start:"
+			signerd_msg_set(msg, msglen, "audit log since the last start:"
 			    " %s; run signerd-audit verify", why);
 		goto out;
 	}
@@ -237,7 +217,7 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 		rc = r == STOP_APPEND ? RECONCILE_ERR_IO : r == LEDGER_ERR_NOMEM ?
 		    RECONCILE_ERR_NOMEM : RECONCILE_ERR_IO;
 		if (r < 0)
-			msg_set(msg, msglen, "ledger: %s", ledger_strerror(r));
+			signerd_msg_set(msg, msglen, "ledger: %s", ledger_strerror(r));
 		goto out;
 	}
 	audit_head_get(a, &head);
@@ -247,7 +227,7 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 	memcpy(mark.hash, head.hash, LEDGER_HASH_LEN);
 	mark.offset = head.offset;
 	if ((r = ledger_audit_mark_set(l, &mark)) != 0) {
-		msg_set(msg, msglen, "ledger: cannot record the audit mark: %s",
+		signerd_msg_set(msg, msglen, "ledger: cannot record the audit mark: %s",
 		    ledger_strerror(r));
 		rc = RECONCILE_ERR_IO;
 		goto out;

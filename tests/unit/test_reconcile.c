@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,36 +19,16 @@
 #include "audit.h"
 #include "ledger.h"
 #include "reconcile.h"
+#include "state_testutil.h"
 
 static char dir[256], logpath[300];
-
-static void
-rm_dir(const char *d)
-{
-	struct dirent *de;
-	char p[512];
-	DIR *dd;
-
-	if ((dd = opendir(d)) == NULL)
-		return;
-	while ((de = readdir(dd)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
-		unlink(p);
-	}
-	closedir(dd);
-	rmdir(d);
-}
 
 static int
 fresh(void **state)
 {
 	(void)state;
-	rm_dir(dir);
-	snprintf(dir, sizeof(dir), "%s/test_reconcile.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	state_test_dir_remove(dir);
+	if (state_test_dir_make(dir, sizeof(dir), "test_reconcile") != 0)
 		return -1;
 	snprintf(logpath, sizeof(logpath), "%s/%s", dir, AUDIT_FILE_NAME);
 	return 0;
@@ -59,7 +38,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	rm_dir(dir);
+	state_test_dir_remove(dir);
 	return 0;
 }
 
@@ -143,20 +122,9 @@ sign(struct ledger *l, struct audit *a, int64_t version, size_t nroles,
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
+	char *p = state_test_file_read(path, len);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
 	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return p;
 }
 
@@ -304,40 +272,54 @@ test_kill_between(void **state)
 	close_both(l, a);
 }
 
+/*
+ * A start, then versions 1..n signed and audited, one line each. Each
+ * commit records the synced head, so the anchor ends at line n - 1.
+ */
 static void
-test_truncated(void **state)
+run_signed(int64_t n)
 {
 	struct ledger *l;
 	struct audit *a;
-	struct stat sb;
-	char msg[512];
 	int64_t v;
 
-	(void)state;
 	open_both(&l, &a);
 	assert_int_equal(reconcile_ok(l, a, NULL), 0);
-	/* Each commit records the synced head: after v4 the anchor is line 3. */
-	for (v = 1; v <= 4; v++)
+	for (v = 1; v <= n; v++)
 		sign(l, a, v, 1, 1);
 	close_both(l, a);
+}
 
+/* The next start is refused with want, msg naming needle; nothing written. */
+static void
+start_refused(int want, const char *needle)
+{
+	struct ledger *l;
+	struct audit *a;
+	char msg[512];
+
+	open_both(&l, &a);
+	assert_int_equal(reconcile_run(l, a, NULL, msg, sizeof(msg)), want);
+	if (strstr(msg, needle) == NULL)
+		fail_msg("\"%s\" not in: %s", needle, msg);
+	close_both(l, a);
+}
+
+static void
+test_truncated(void **state)
+{
+	struct stat sb;
+
+	(void)state;
+	run_signed(4);
 	/* Lines 3 and 4 removed: line 3 was seen by the ledger. */
 	cut_to(2);
-	open_both(&l, &a);
-	assert_int_equal(reconcile_run(l, a, NULL, msg, sizeof(msg)),
-	    RECONCILE_ERR_TRUNCATED);
-	assert_non_null(strstr(msg, "ends at line 2"));
-	assert_non_null(strstr(msg, "line 3"));
-	close_both(l, a);
-	assert_int_equal(stat(logpath, &sb), 0);
+	start_refused(RECONCILE_ERR_TRUNCATED, "ends at line 2");
 	verify_ok(2);	/* refused, and nothing appended */
 
 	/* The whole log gone: still refused. */
 	assert_int_equal(unlink(logpath), 0);
-	open_both(&l, &a);
-	assert_int_equal(reconcile_run(l, a, NULL, msg, sizeof(msg)),
-	    RECONCILE_ERR_TRUNCATED);
-	close_both(l, a);
+	start_refused(RECONCILE_ERR_TRUNCATED, "reach line 3");
 	assert_int_equal(stat(logpath, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 }
@@ -348,14 +330,9 @@ test_cut_after_anchor(void **state)
 {
 	struct ledger *l;
 	struct audit *a;
-	int64_t v;
 
 	(void)state;
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 0);
-	for (v = 1; v <= 3; v++)
-		sign(l, a, v, 1, 1);
-	close_both(l, a);
+	run_signed(3);
 	cut_to(2);
 	open_both(&l, &a);
 	assert_int_equal(reconcile_ok(l, a, NULL), 1);
@@ -368,17 +345,11 @@ static void
 test_rewritten(void **state)
 {
 	struct audit_record rec;
-	struct ledger *l;
 	struct audit *a;
-	char msg[512];
 	int64_t v;
 
 	(void)state;
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 0);
-	for (v = 1; v <= 4; v++)
-		sign(l, a, v, 1, 1);
-	close_both(l, a);
+	run_signed(4);
 	assert_int_equal(unlink(logpath), 0);
 	assert_int_equal(audit_open(logpath, &a, NULL, NULL, 0), 0);
 	memset(&rec, 0, sizeof(rec));
@@ -388,12 +359,7 @@ test_rewritten(void **state)
 		assert_int_equal(audit_append(a, &rec), 0);
 	audit_close(a);
 	verify_ok(4);
-
-	open_both(&l, &a);
-	assert_int_equal(reconcile_run(l, a, NULL, msg, sizeof(msg)),
-	    RECONCILE_ERR_REWRITTEN);
-	assert_non_null(strstr(msg, "line 3"));
-	close_both(l, a);
+	start_refused(RECONCILE_ERR_REWRITTEN, "line 3 is not the line");
 	verify_ok(4);
 }
 

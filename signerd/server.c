@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "server.h"
 #include "server_socket.h"
 
@@ -145,9 +146,9 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	int rc = SERVER_ERR_NOMEM;
 
 	*out = NULL;
-	server_msgf(msg, msglen, "%s", "");
+	signerd_msg_set(msg, msglen, "%s", "");
 	if (cfg == NULL || cfg->handler == NULL) {
-		server_msgf(msg, msglen, "no request handler");
+		signerd_msg_set(msg, msglen, "no request handler");
 		return SERVER_ERR_INVAL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -172,7 +173,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
 	    s->cfg.max_conns_per_uid > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "workers (at most 1024), max_conns or "
 		    "max_conns_per_uid (at most 65536) or max_frame (at "
 		    "most %u) out of range",
@@ -188,7 +189,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	    s->threads == NULL)
 		goto out;
 	if (make_pipe(s->sig) != 0 || make_pipe(s->wake) != 0) {
-		server_msgf(msg, msglen, "pipe: %s", strerror(errno));
+		signerd_msg_set(msg, msglen, "pipe: %s", strerror(errno));
 		rc = SERVER_ERR_SYS;
 		goto out;
 	}
@@ -410,7 +411,7 @@ conn_readable(struct server *s, struct conn *c, int64_t now)
 		return;
 	}
 	if (rc == PROTO_ERR_TOO_LARGE) {
-		server_msgf(m, sizeof(m),
+		signerd_msg_set(m, sizeof(m),
 		    "frame of %lu bytes exceeds the maximum of "
 		    "%zu bytes; closing the connection",
 		    (unsigned long)proto_frame_reader_announced(&c->rd),

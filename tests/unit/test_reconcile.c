@@ -74,6 +74,18 @@ reconcile_ok(struct ledger *l, struct audit *a, struct reconcile_info *ri)
 	return ri->added;
 }
 
+/* One start that must succeed and append want lines. */
+static void
+start_adds(int64_t want)
+{
+	struct ledger *l;
+	struct audit *a;
+
+	open_both(&l, &a);
+	assert_int_equal(reconcile_ok(l, a, NULL), want);
+	close_both(l, a);
+}
+
 /*
  * What op_commit does for one request: commit the files, then (when
  * audited) append one line per file.
@@ -168,6 +180,19 @@ cut_to(int64_t keep)
 	free(p);
 }
 
+/* The log holds n audit.reconcile lines, one for snapshot version 2. */
+static void
+reconciled_are(int n)
+{
+	size_t len;
+	char *p = slurp(logpath, &len);
+
+	assert_int_equal(count(p, "\"op\":\"audit.reconcile\""), n);
+	assert_int_equal(count(p, "\"outcome\":\"reconciled\""), n);
+	assert_int_equal(count(p, "\"role\":\"snapshot\",\"version\":2"), 1);
+	free(p);
+}
+
 static void
 test_clean(void **state)
 {
@@ -204,8 +229,6 @@ test_missing_line(void **state)
 {
 	struct ledger *l;
 	struct audit *a;
-	size_t len;
-	char *p;
 
 	(void)state;
 	open_both(&l, &a);
@@ -213,20 +236,10 @@ test_missing_line(void **state)
 	sign(l, a, 1, 1, 1);
 	sign(l, a, 2, 2, 0);
 	close_both(l, a);
-
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 2);
-	close_both(l, a);
+	start_adds(2);
 	verify_ok(3);
-	p = slurp(logpath, &len);
-	assert_int_equal(count(p, "\"op\":\"audit.reconcile\""), 2);
-	assert_int_equal(count(p, "\"outcome\":\"reconciled\""), 2);
-	assert_int_equal(count(p, "\"role\":\"snapshot\",\"version\":2"), 1);
-	free(p);
-
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 0);
-	close_both(l, a);
+	reconciled_are(2);
+	start_adds(0);
 	verify_ok(3);
 }
 
@@ -237,9 +250,7 @@ test_kill_between(void **state)
 	struct ledger *l;
 	struct audit *a;
 	int status;
-	size_t len;
 	pid_t pid;
-	char *p;
 
 	(void)state;
 	open_both(&l, &a);
@@ -260,16 +271,10 @@ test_kill_between(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 2);
-	close_both(l, a);
+	start_adds(2);
 	verify_ok(4);
-	p = slurp(logpath, &len);
-	assert_int_equal(count(p, "\"op\":\"audit.reconcile\""), 2);
-	free(p);
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 0);
-	close_both(l, a);
+	reconciled_are(2);
+	start_adds(0);
 }
 
 /*
@@ -328,15 +333,10 @@ test_truncated(void **state)
 static void
 test_cut_after_anchor(void **state)
 {
-	struct ledger *l;
-	struct audit *a;
-
 	(void)state;
 	run_signed(3);
 	cut_to(2);
-	open_both(&l, &a);
-	assert_int_equal(reconcile_ok(l, a, NULL), 1);
-	close_both(l, a);
+	start_adds(1);
 	verify_ok(3);
 }
 

@@ -25,7 +25,6 @@
 
 #define DEF_WORKERS		4
 #define DEF_MAX_CONNS		256
-#define DEF_MAX_CONNS_PER_UID	32
 #define DEF_FRAME_TIMEOUT	10000
 #define DEF_WRITE_TIMEOUT	10000
 #define DEF_IDLE_TIMEOUT	60000
@@ -160,8 +159,9 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.workers = DEF_WORKERS;
 	if (s->cfg.max_conns == 0)
 		s->cfg.max_conns = DEF_MAX_CONNS;
-	if (s->cfg.max_conns_per_uid == 0)
-		s->cfg.max_conns_per_uid = DEF_MAX_CONNS_PER_UID;
+	if (s->cfg.max_conns_per_uid == 0 ||
+	    s->cfg.max_conns_per_uid > s->cfg.max_conns)
+		s->cfg.max_conns_per_uid = s->cfg.max_conns;
 	if (s->cfg.max_frame == 0)
 		s->cfg.max_frame = PROTO_MAX_FRAME_DEFAULT;
 	if (s->cfg.frame_timeout_ms <= 0)
@@ -171,12 +171,10 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	if (s->cfg.idle_timeout_ms <= 0)
 		s->cfg.idle_timeout_ms = DEF_IDLE_TIMEOUT;
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
-	    s->cfg.max_conns_per_uid > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
 		signerd_msg_set(msg, msglen,
-		    "workers (at most 1024), max_conns or "
-		    "max_conns_per_uid (at most 65536) or max_frame (at "
-		    "most %u) out of range",
+		    "workers (at most 1024), max_conns (at most "
+		    "65536) or max_frame (at most %u) out of range",
 		    (unsigned)PROTO_MAX_FRAME_LIMIT);
 		rc = SERVER_ERR_INVAL;
 		goto out;

@@ -723,7 +723,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const opts[] = { "-w", "4", "-f", "4194304",
-	    "-t", "1000", "-m", "0666", "-W", "1000", "-u", "64", NULL };
+	    "-t", "1000", "-m", "0666", "-W", "1000", NULL };
 	struct srv s;
 	char dir[300], sock[320];
 	const char *t = getenv("TMPDIR");

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "json.h"
+#include "msg.h"
 
 /* Every line ends with this key and the hex sha256 of all bytes before it. */
 #define SELF_KEY	",\"line_sha256\":\""
@@ -32,6 +33,8 @@ struct audit {
 	int		 failed;	/* an fdatasync failed: refuse to go on */
 	int64_t		 seq;			/* of the last line, 0 when empty */
 	uint8_t		 prev[AUDIT_HASH_LEN];	/* sha256 of the last line */
+	off_t		 last_start;		/* where the last line starts */
+	struct audit_head synced_head;		/* last line known on disk */
 };
 
 const char *
@@ -46,27 +49,6 @@ audit_strerror(int code)
 	case AUDIT_ERR_INVAL:	return "invalid argument";
 	}
 	return "unknown audit error";
-}
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	else if ((size_t)n >= msglen && msglen > 4)
-		memcpy(msg + msglen - 4, "...", 4);
 }
 
 static int
@@ -147,7 +129,8 @@ static const struct {
  */
 static int
 line_check(const char *line, size_t len, int64_t *seq,
-    uint8_t prev[AUDIT_HASH_LEN], char *msg, size_t msglen)
+    uint8_t prev[AUDIT_HASH_LEN], struct audit_line_info *li, char *msg,
+    size_t msglen)
 {
 	struct json_limits lim;
 	struct json_error jerr;
@@ -161,14 +144,14 @@ line_check(const char *line, size_t len, int64_t *seq,
 
 	*seq = 0;
 	if (len > AUDIT_MAX_LINE) {
-		msg_set(msg, msglen, "longer than %d bytes", AUDIT_MAX_LINE);
+		signerd_msg_set(msg, msglen, "longer than %d bytes", AUDIT_MAX_LINE);
 		goto out;
 	}
 	if (len < SELF_TAIL_LEN + 1 ||
 	    memcmp(line + len - SELF_TAIL_LEN, SELF_KEY, SELF_KEY_LEN) != 0 ||
 	    memcmp(line + len - 2, "\"}", 2) != 0 ||
 	    unhex(line + len - 2 - HEX_LEN, HEX_LEN, want, AUDIT_HASH_LEN) != 0) {
-		msg_set(msg, msglen, "does not end with its line_sha256");
+		signerd_msg_set(msg, msglen, "does not end with its line_sha256");
 		goto out;
 	}
 	if (sha256(line, len - SELF_TAIL_LEN, got) != 0) {
@@ -176,7 +159,7 @@ line_check(const char *line, size_t len, int64_t *seq,
 		goto out;
 	}
 	if (memcmp(want, got, AUDIT_HASH_LEN) != 0) {
-		msg_set(msg, msglen, "line_sha256 does not match the line:"
+		signerd_msg_set(msg, msglen, "line_sha256 does not match the line:"
 		    " the line was edited");
 		goto out;
 	}
@@ -184,14 +167,14 @@ line_check(const char *line, size_t len, int64_t *seq,
 	lim.max_bytes = AUDIT_MAX_LINE;
 	lim.max_depth = 2;
 	if (json_doc_parse((const uint8_t *)line, len, &lim, &doc, &jerr) != 0) {
-		msg_set(msg, msglen, "not valid JSON at byte %zu: %s",
+		signerd_msg_set(msg, msglen, "not valid JSON at byte %zu: %s",
 		    jerr.offset, jerr.message);
 		goto out;
 	}
 	root = json_doc_root(doc);
 	if (json_value_type(root) != JSON_OBJECT ||
 	    json_value_count(root) != NFIELDS) {
-		msg_set(msg, msglen, "not an object with the %zu audit fields",
+		signerd_msg_set(msg, msglen, "not an object with the %zu audit fields",
 		    NFIELDS);
 		goto out;
 	}
@@ -200,7 +183,7 @@ line_check(const char *line, size_t len, int64_t *seq,
 		v = json_object_at(root, i, &key, &klen);
 		if (klen != strlen(line_fields[i].key) ||
 		    memcmp(key, line_fields[i].key, klen) != 0) {
-			msg_set(msg, msglen, "unexpected key or missing \"%s\"",
+			signerd_msg_set(msg, msglen, "unexpected key or missing \"%s\"",
 			    line_fields[i].key);
 			goto out;
 		}
@@ -211,19 +194,36 @@ line_check(const char *line, size_t len, int64_t *seq,
 		    line_fields[i].type == F_STR_NULL)) &&
 		    !(t == JSON_NULL && (line_fields[i].type == F_INT_NULL ||
 		    line_fields[i].type == F_STR_NULL))) {
-			msg_set(msg, msglen, "\"%s\" has the wrong type",
+			signerd_msg_set(msg, msglen, "\"%s\" has the wrong type",
 			    line_fields[i].key);
 			goto out;
 		}
 	}
 	if (json_value_int(json_object_get(root, "seq"), seq) != 0 || *seq < 1) {
-		msg_set(msg, msglen, "seq is not a positive integer");
+		signerd_msg_set(msg, msglen, "seq is not a positive integer");
 		goto out;
 	}
 	s = json_value_str(json_object_get(root, "prev"), &slen);
 	if (s == NULL || unhex(s, slen, prev, AUDIT_HASH_LEN) != 0) {
-		msg_set(msg, msglen, "prev is not a lower-case hex sha256");
+		signerd_msg_set(msg, msglen, "prev is not a lower-case hex sha256");
 		goto out;
+	}
+	if (li != NULL) {
+		memset(li, 0, sizeof(*li));
+		li->seq = *seq;
+		v = json_object_get(root, "version");
+		if (json_value_type(v) == JSON_INT &&
+		    json_value_int(v, &li->version) != 0)
+			li->version = 0;
+		s = json_value_str(json_object_get(root, "sha256"), &slen);
+		if (s != NULL) {
+			if (unhex(s, slen, li->sha256, AUDIT_HASH_LEN) != 0) {
+				signerd_msg_set(msg, msglen, "sha256 is not a lower-case"
+				    " hex sha256");
+				goto out;
+			}
+			li->has_sha256 = 1;
+		}
 	}
 	rc = 0;
 out:
@@ -406,6 +406,7 @@ write_locked(struct audit *a, const struct audit_record *rec, off_t *end)
 			a->failed = 1;
 		goto out;
 	}
+	a->last_start = a->size;
 	a->size += (off_t)len;
 	a->seq++;
 	memcpy(a->prev, h, AUDIT_HASH_LEN);
@@ -414,6 +415,26 @@ write_locked(struct audit *a, const struct audit_record *rec, off_t *end)
 out:
 	free(line);
 	return rc;
+}
+
+/* The last line written. Caller holds a->mu (or owns a alone). */
+static void
+head_now(const struct audit *a, struct audit_head *h)
+{
+	h->seq = a->seq;
+	memcpy(h->hash, a->prev, AUDIT_HASH_LEN);
+	h->offset = a->seq > 0 ? (int64_t)a->last_start : 0;
+}
+
+void
+audit_head_get(struct audit *a, struct audit_head *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	*out = a->synced_head;
+	pthread_mutex_unlock(&a->mu);
 }
 
 /*
@@ -427,6 +448,7 @@ out:
 static int
 sync_to(struct audit *a, off_t end)
 {
+	struct audit_head head;
 	off_t target;
 	int r;
 
@@ -437,14 +459,17 @@ sync_to(struct audit *a, off_t end)
 		}
 		a->syncing = 1;
 		target = a->size;
+		head_now(a, &head);
 		pthread_mutex_unlock(&a->mu);
 		r = fdatasync(a->fd);
 		pthread_mutex_lock(&a->mu);
 		a->syncing = 0;
 		if (r != 0)
 			a->failed = 1;
-		else if (target > a->synced)
+		else if (target > a->synced) {
 			a->synced = target;
+			a->synced_head = head;
+		}
 		pthread_cond_broadcast(&a->synced_cv);
 	}
 	return a->synced >= end ? 0 : AUDIT_ERR_IO;
@@ -523,7 +548,7 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 	if (fstat(a->fd, &sb) != 0)
 		goto out;
 	if (!S_ISREG(sb.st_mode)) {
-		msg_set(msg, msglen, "%s: not a regular file", path);
+		signerd_msg_set(msg, msglen, "%s: not a regular file", path);
 		goto out;
 	}
 	if (sb.st_size == 0) {
@@ -546,12 +571,12 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 	torn = n - end;
 	rc = AUDIT_ERR_CORRUPT;
 	if (end == 0 && base > 0) {
-		msg_set(msg, msglen, "%s: no line end in the last %zu bytes",
+		signerd_msg_set(msg, msglen, "%s: no line end in the last %zu bytes",
 		    path, n);
 		goto out;
 	}
 	if (torn > AUDIT_MAX_LINE) {
-		msg_set(msg, msglen, "%s: %zu bytes after the last line are"
+		signerd_msg_set(msg, msglen, "%s: %zu bytes after the last line are"
 		    " longer than any line: not a torn write", path, torn);
 		goto out;
 	}
@@ -560,12 +585,12 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 		while (start > 0 && buf[start - 1] != '\n')
 			start--;
 		if (start == 0 && base > 0) {
-			msg_set(msg, msglen, "%s: last line too long", path);
+			signerd_msg_set(msg, msglen, "%s: last line too long", path);
 			goto out;
 		}
 		if (line_check((const char *)buf + start, end - 1 - start, &seq,
-		    prev, why, sizeof(why)) != 0) {
-			msg_set(msg, msglen, "%s: last complete line: %s;"
+		    prev, NULL, why, sizeof(why)) != 0) {
+			signerd_msg_set(msg, msglen, "%s: last complete line: %s;"
 			    " run signerd-audit verify", path, why);
 			goto out;
 		}
@@ -574,19 +599,30 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 			goto out;
 		a->seq = seq;
 		memcpy(a->prev, h, AUDIT_HASH_LEN);
+		a->last_start = base + (off_t)start;
 	}
 	a->size = base + (off_t)end;
+	/*
+	 * A process crash leaves unsynced lines in the page cache; sync them
+	 * now so the head handed to the ledger is truly on disk.
+	 */
+	if (fdatasync(a->fd) != 0) {
+		rc = AUDIT_ERR_IO;
+		signerd_msg_set(msg, msglen, "%s: fdatasync: %s", path, strerror(errno));
+		goto out;
+	}
+	head_now(a, &a->synced_head);
 	if (torn > 0) {
 		rc = torn_save(path, buf + end, torn, info->torn_path,
 		    sizeof(info->torn_path));
 		if (rc != 0) {
-			msg_set(msg, msglen, "%s: cannot save torn tail: %s",
+			signerd_msg_set(msg, msglen, "%s: cannot save torn tail: %s",
 			    path, strerror(errno));
 			goto out;
 		}
 		rc = AUDIT_ERR_IO;
 		if (ftruncate(a->fd, a->size) != 0 || fsync(a->fd) != 0) {
-			msg_set(msg, msglen, "%s: cannot cut torn tail: %s",
+			signerd_msg_set(msg, msglen, "%s: cannot cut torn tail: %s",
 			    path, strerror(errno));
 			goto out;
 		}
@@ -606,7 +642,7 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 		info->lines = a->seq;
 		a->synced = a->size;
 		if ((rc = audit_append(a, &rec)) != 0) {
-			msg_set(msg, msglen, "%s: cannot append the recovery"
+			signerd_msg_set(msg, msglen, "%s: cannot append the recovery"
 			    " line", path);
 			goto out;
 		}
@@ -652,7 +688,7 @@ audit_open(const char *path, struct audit **out,
 	a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (a->fd < 0) {
-		msg_set(msg, msglen, "%s: %s", path, strerror(errno));
+		signerd_msg_set(msg, msglen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((rc = recover(a, path, info, msg, msglen)) != 0)
@@ -684,6 +720,131 @@ audit_close(struct audit *a)
 	free(a);
 }
 
+#define SCAN_CHUNK	65536
+
+int
+audit_scan(struct audit *a, const struct audit_head *from,
+    audit_scan_fn *fn, void *ctx, struct audit_head *end, char *msg,
+    size_t msglen)
+{
+	struct audit_line_info li;
+	struct audit_head cur;
+	uint8_t *buf = NULL, *nl, lprev[AUDIT_HASH_LEN];
+	char why[256];
+	size_t cap = AUDIT_MAX_LINE + 1 + SCAN_CHUNK, have = 0, len, want;
+	off_t size, off, pos;
+	int64_t seq;
+	ssize_t r;
+	int rc = AUDIT_ERR_INVAL, first;
+
+	if (end != NULL)
+		memset(end, 0, sizeof(*end));
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	if (a == NULL || from == NULL || fn == NULL || from->seq < 0 ||
+	    from->offset < 0 || (from->seq == 0 && from->offset != 0))
+		return AUDIT_ERR_INVAL;
+	memset(&cur, 0, sizeof(cur));	/* seq 0, the genesis hash */
+	first = from->seq > 0;
+	pthread_mutex_lock(&a->mu);
+	size = a->size;
+	pthread_mutex_unlock(&a->mu);
+	pos = off = (off_t)from->offset;
+	if ((buf = malloc(cap)) == NULL)
+		return AUDIT_ERR_NOMEM;
+	for (;;) {
+		while ((nl = memchr(buf, '\n', have)) == NULL) {
+			rc = AUDIT_ERR_BROKEN;
+			if (have > AUDIT_MAX_LINE) {
+				signerd_msg_set(msg, msglen, "byte %lld: line longer than"
+				    " %d bytes", (long long)pos, AUDIT_MAX_LINE);
+				goto out;
+			}
+			if (off >= size)
+				break;
+			want = cap - have;
+			if ((off_t)want > size - off)
+				want = (size_t)(size - off);
+			r = pread(a->fd, buf + have, want, off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				rc = AUDIT_ERR_IO;
+				signerd_msg_set(msg, msglen, "read at byte %lld: %s",
+				    (long long)off, r < 0 ? strerror(errno) :
+				    "unexpected end of file");
+				goto out;
+			}
+			have += (size_t)r;
+			off += r;
+		}
+		if (nl == NULL)
+			break;
+		len = (size_t)(nl - buf);
+		rc = AUDIT_ERR_BROKEN;
+		if (line_check((const char *)buf, len, &seq, lprev, &li, why,
+		    sizeof(why)) != 0) {
+			signerd_msg_set(msg, msglen, "line %lld: %s", (long long)cur.seq + 1,
+			    why);
+			goto out;
+		}
+		if ((rc = sha256(buf, len, li.line_hash)) != 0)
+			goto out;
+		rc = AUDIT_ERR_BROKEN;
+		if (first) {
+			/* The anchor line itself: it must be the very same line. */
+			if (seq != from->seq || memcmp(li.line_hash, from->hash,
+			    AUDIT_HASH_LEN) != 0) {
+				signerd_msg_set(msg, msglen, "line %lld (at byte %lld) is"
+				    " not the line recorded before: the log was"
+				    " rewritten or cut", (long long)from->seq,
+				    (long long)from->offset);
+				goto out;
+			}
+			first = 0;
+		} else {
+			if (seq != cur.seq + 1) {
+				signerd_msg_set(msg, msglen, "line %lld: seq is %lld: a"
+				    " line was removed, inserted or moved",
+				    (long long)cur.seq + 1, (long long)seq);
+				goto out;
+			}
+			if (memcmp(lprev, cur.hash, AUDIT_HASH_LEN) != 0) {
+				signerd_msg_set(msg, msglen, "line %lld: prev is not the"
+				    " sha256 of line %lld", (long long)seq,
+				    (long long)cur.seq);
+				goto out;
+			}
+			if ((rc = fn(ctx, &li)) != 0)
+				goto out;
+		}
+		cur.seq = seq;
+		memcpy(cur.hash, li.line_hash, AUDIT_HASH_LEN);
+		cur.offset = (int64_t)pos;
+		pos += (off_t)len + 1;
+		have -= len + 1;
+		memmove(buf, nl + 1, have);
+	}
+	rc = AUDIT_ERR_BROKEN;
+	if (first) {
+		signerd_msg_set(msg, msglen, "the log ends before line %lld (byte %lld):"
+		    " lines were removed from its end", (long long)from->seq,
+		    (long long)from->offset);
+		goto out;
+	}
+	if (have > 0) {
+		signerd_msg_set(msg, msglen, "byte %lld: incomplete last line",
+		    (long long)pos);
+		goto out;
+	}
+	if (end != NULL)
+		*end = cur;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
 int
 audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
     char *msg, size_t msglen)
@@ -701,7 +862,7 @@ audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
 		msg[0] = '\0';
 	memset(prev, 0, sizeof(prev));	/* the genesis value */
 	if ((f = fopen(path, "rbe")) == NULL) {
-		msg_set(msg, msglen, "%s: %s", path, strerror(errno));
+		signerd_msg_set(msg, msglen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = AUDIT_ERR_NOMEM;
@@ -721,33 +882,33 @@ audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
 		n++;
 		rc = AUDIT_ERR_BROKEN;
 		if (c == EOF) {
-			msg_set(msg, msglen, "line %lld: incomplete (no"
+			signerd_msg_set(msg, msglen, "line %lld: incomplete (no"
 			    " newline): a torn write, which signerd moves"
 			    " aside when it next opens the log", (long long)n);
 			*first_bad = n;
 			goto out;
 		}
 		if (overlong) {
-			msg_set(msg, msglen, "line %lld: longer than %d bytes",
+			signerd_msg_set(msg, msglen, "line %lld: longer than %d bytes",
 			    (long long)n, AUDIT_MAX_LINE);
 			*first_bad = n;
 			goto out;
 		}
-		if (line_check(buf, len, &seq, line_prev, why,
+		if (line_check(buf, len, &seq, line_prev, NULL, why,
 		    sizeof(why)) != 0) {
-			msg_set(msg, msglen, "line %lld: %s", (long long)n, why);
+			signerd_msg_set(msg, msglen, "line %lld: %s", (long long)n, why);
 			*first_bad = n;
 			goto out;
 		}
 		if (seq != n) {
-			msg_set(msg, msglen, "line %lld: seq is %lld: a line"
+			signerd_msg_set(msg, msglen, "line %lld: seq is %lld: a line"
 			    " was removed, inserted or moved before it",
 			    (long long)n, (long long)seq);
 			*first_bad = n;
 			goto out;
 		}
 		if (memcmp(prev, line_prev, AUDIT_HASH_LEN) != 0) {
-			msg_set(msg, msglen, "line %lld: prev is not the"
+			signerd_msg_set(msg, msglen, "line %lld: prev is not the"
 			    " sha256 of line %lld", (long long)n,
 			    (long long)(n - 1));
 			*first_bad = n;
@@ -760,7 +921,7 @@ audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
 	}
 	if (ferror(f)) {
 		rc = AUDIT_ERR_IO;
-		msg_set(msg, msglen, "%s: read error", path);
+		signerd_msg_set(msg, msglen, "%s: read error", path);
 		goto out;
 	}
 	*lines = n;

@@ -89,6 +89,48 @@ int audit_append_many(struct audit *a, const struct audit_record *recs,
 int audit_verify(const char *path, int64_t *lines, int64_t *first_bad,
     char *msg, size_t msglen);
 
+/*
+ * A position in the log: line seq (0: the empty log), the sha256 of that
+ * line's bytes (zeros for seq 0) and the byte offset where it starts.
+ */
+struct audit_head {
+	int64_t	seq;
+	uint8_t	hash[AUDIT_HASH_LEN];
+	int64_t	offset;
+};
+
+/*
+ * The last line known to be on disk (covered by a completed fdatasync):
+ * a record of it elsewhere (the ledger) can never point past what a power
+ * loss leaves. Safe from any thread.
+ */
+void audit_head_get(struct audit *a, struct audit_head *out);
+
+/* What audit_scan reports about one line. */
+struct audit_line_info {
+	int64_t	seq;
+	uint8_t	line_hash[AUDIT_HASH_LEN];	/* sha256 of the line */
+	int64_t	version;			/* 0 when null */
+	int	has_sha256;
+	uint8_t	sha256[AUDIT_HASH_LEN];		/* the signed document's */
+};
+
+typedef int audit_scan_fn(void *ctx, const struct audit_line_info *line);
+
+/*
+ * Reads the log from the line at from (which must still be there: its
+ * seq and hash are checked) to the end, checking every later line as
+ * audit_verify does (own hash, seq, prev), and calls fn for each line
+ * after from. A non-zero return from fn stops the scan and is returned.
+ * For start-up only: lines appended meanwhile are not read. *end (may be
+ * NULL) is the last line read. Returns 0, AUDIT_ERR_BROKEN with msg (the
+ * line at from is missing or different, or a later line does not check),
+ * AUDIT_ERR_IO or AUDIT_ERR_NOMEM.
+ */
+int audit_scan(struct audit *a, const struct audit_head *from,
+    audit_scan_fn *fn, void *ctx, struct audit_head *end, char *msg,
+    size_t msglen);
+
 const char *audit_strerror(int code);
 
 #endif /* SIGNERD_AUDIT_H */

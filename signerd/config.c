@@ -493,7 +493,8 @@ parse_root(struct ctx *c, const struct json_value *root, struct config *cfg)
 {
 	static const char *const keys[] = { "socket", "socket_mode",
 	    "socket_group", "state_dir", "max_frame", "workers",
-	    "read_timeout_ms", "tokens", "expiry", "policy", NULL };
+	    "read_timeout_ms", "max_connections_per_uid", "tokens", "expiry",
+	    "policy", NULL };
 	const struct json_value *v;
 	int64_t n;
 	int rc;
@@ -543,6 +544,11 @@ parse_root(struct ctx *c, const struct json_value *root, struct config *cfg)
 	    &n)) != 0)
 		return rc;
 	cfg->read_timeout_ms = (int)n;
+	n = cfg->max_connections_per_uid;
+	if ((rc = opt_int(c, root, "", "max_connections_per_uid", 1, 65536,
+	    &n)) != 0)
+		return rc;
+	cfg->max_connections_per_uid = (int)n;
 	if ((v = json_object_get(root, "tokens")) == NULL)
 		return fail(c, CONFIG_ERR_MISSING, "tokens", "required");
 	if ((rc = parse_tokens(c, v, cfg)) != 0)
@@ -645,6 +651,7 @@ config_parse(const uint8_t *buf, size_t len, const char *name,
 	cfg->max_frame = CONFIG_DEFAULT_MAX_FRAME;
 	cfg->workers = CONFIG_DEFAULT_WORKERS;
 	cfg->read_timeout_ms = CONFIG_DEFAULT_READ_TIMEOUT_MS;
+	cfg->max_connections_per_uid = CONFIG_DEFAULT_MAX_CONNS_PER_UID;
 	cfg->online.max_login_failures = CONFIG_DEFAULT_LOGIN_FAILURES;
 	cfg->root.max_login_failures = CONFIG_DEFAULT_LOGIN_FAILURES;
 	cfg->expiry.root = CONFIG_DEFAULT_EXPIRY_ROOT;

@@ -30,6 +30,7 @@ struct policy;
 #define CONFIG_DEFAULT_MAX_FRAME	(64u * 1024 * 1024)
 #define CONFIG_DEFAULT_WORKERS		8
 #define CONFIG_DEFAULT_READ_TIMEOUT_MS	5000
+#define CONFIG_DEFAULT_MAX_CONNS_PER_UID 32
 #define CONFIG_DEFAULT_LOGIN_FAILURES	3
 /* Notary's defaults, in days. */
 #define CONFIG_DEFAULT_EXPIRY_ROOT	3650
@@ -66,6 +67,7 @@ struct config {
 	size_t			 max_frame;
 	int			 workers;
 	int			 read_timeout_ms;
+	int			 max_connections_per_uid;
 	struct config_token	 online;
 	struct config_token	 root;
 	/* No "root" token: root keys live on the online token; warn at start. */

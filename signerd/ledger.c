@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "ledger.h"
+#include "msg.h"
 
 #define LEDGER_SCHEMA_VERSION	1
 #define LEDGER_LOCK_BUCKETS	64
@@ -23,6 +24,7 @@
  *           invariant "one document per (GUN, role, version)".
  * requests: requests whose result is still kept, by request fingerprint.
  * files:    the exact bytes each kept request returned, in order.
+ * audit_mark: where the audit log stood (see ledger_audit_mark).
  */
 static const char ledger_schema[] =
     "CREATE TABLE IF NOT EXISTS signed("
@@ -35,7 +37,15 @@ static const char ledger_schema[] =
     "CREATE TABLE IF NOT EXISTS files("
     " request INTEGER NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL,"
     " version INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,"
-    " PRIMARY KEY(request, seq));";
+    " PRIMARY KEY(request, seq));"
+    "CREATE TABLE IF NOT EXISTS audit_mark("
+    " kind INTEGER PRIMARY KEY, request INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " byte_offset INTEGER NOT NULL);";
+
+/* audit_mark.kind */
+#define MARK_CHECKED	0
+#define MARK_ANCHOR	1
 
 struct gun_lock {
 	struct gun_lock	*next;
@@ -68,6 +78,8 @@ struct ledger {
 	int		 committing;	/* a leader is running a batch */
 	pthread_mutex_t	 locks_mu;
 	struct gun_lock	*locks[LEDGER_LOCK_BUCKETS];
+	ledger_anchor_fn *anchor_fn;	/* under wmu */
+	void		*anchor_ctx;
 };
 
 const char *
@@ -85,27 +97,6 @@ ledger_strerror(int code)
 	case LEDGER_ERR_CONFLICT:	return "request fingerprint already committed with other files";
 	}
 	return "unknown ledger error";
-}
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-msg_set(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	else if ((size_t)n >= msglen && msglen > 4)
-		memcpy(msg + msglen - 4, "...", 4);
 }
 
 static int
@@ -172,7 +163,7 @@ conn_open(const char *path, sqlite3 **out, char *msg, size_t msglen)
 	/* Our own mutexes serialise use of each handle; SQLite's would be a second one. */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		msg_set(msg, msglen, "%s: %s", path,
+		signerd_msg_set(msg, msglen, "%s: %s", path,
 		    db ? sqlite3_errmsg(db) : "cannot open");
 		goto out;
 	}
@@ -180,7 +171,7 @@ conn_open(const char *path, sqlite3 **out, char *msg, size_t msglen)
 	sqlite3_busy_timeout(db, 10000);
 	if (check_pragma_ok(db, "PRAGMA journal_mode=WAL", "wal") != 0 ||
 	    exec_sql(db, "PRAGMA synchronous=FULL") != 0) {
-		msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
+		signerd_msg_set(msg, msglen, "%s: cannot set WAL mode: %s", path,
 		    sqlite3_errmsg(db));
 		goto out;
 	}
@@ -207,16 +198,16 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	if (state_dir == NULL)
 		return LEDGER_ERR_INVAL;
 	if (stat(state_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		msg_set(msg, msglen, "%s: not a directory", state_dir);
+		signerd_msg_set(msg, msglen, "%s: not a directory", state_dir);
 		return LEDGER_ERR_IO;
 	}
 	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		msg_set(msg, msglen, "%s: writable by group or others", state_dir);
+		signerd_msg_set(msg, msglen, "%s: writable by group or others", state_dir);
 		return LEDGER_ERR_IO;
 	}
 	n = snprintf(path, sizeof(path), "%s/%s", state_dir, LEDGER_FILE_NAME);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		msg_set(msg, msglen, "%s: path too long", state_dir);
+		signerd_msg_set(msg, msglen, "%s: path too long", state_dir);
 		return LEDGER_ERR_INVAL;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -240,13 +231,13 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	if ((rc = conn_open(path, &l->wdb, msg, msglen)) != 0)
 		goto out;
 	if ((rc = check_pragma_ok(l->wdb, "PRAGMA quick_check", "ok")) != 0) {
-		msg_set(msg, msglen, "%s: integrity check failed", path);
+		signerd_msg_set(msg, msglen, "%s: integrity check failed", path);
 		goto out;
 	}
 	if (exec_sql(l->wdb, ledger_schema) != 0 ||
 	    exec_sql(l->wdb, "PRAGMA user_version=1") != 0) {
 		rc = LEDGER_ERR_IO;
-		msg_set(msg, msglen, "%s: cannot create tables: %s", path,
+		signerd_msg_set(msg, msglen, "%s: cannot create tables: %s", path,
 		    sqlite3_errmsg(l->wdb));
 		goto out;
 	}
@@ -436,14 +427,14 @@ check_locked(sqlite3 *db, const char *gun, const char *role,
 	if (rc != 0)
 		return rc;
 	if (version < last) {
-		msg_set(msg, msglen, "%s %s: version %lld is below version %lld"
+		signerd_msg_set(msg, msglen, "%s %s: version %lld is below version %lld"
 		    " already signed", gun, role, (long long)version,
 		    (long long)last);
 		return LEDGER_ERR_ROLLBACK;
 	}
 	if (version == last && memcmp(hash, last_hash, LEDGER_HASH_LEN) != 0) {
 		hex(last_hash, LEDGER_HASH_LEN, hx);
-		msg_set(msg, msglen, "%s %s: version %lld was already signed"
+		signerd_msg_set(msg, msglen, "%s %s: version %lld was already signed"
 		    " with sha256 %s", gun, role, (long long)version, hx);
 		return LEDGER_ERR_EQUIVOCATION;
 	}
@@ -700,7 +691,7 @@ commit_locked(sqlite3 *db, const char *gun,
 			rc = 0;
 			goto out;
 		}
-		msg_set(msg, msglen, "%s: this request was committed before"
+		signerd_msg_set(msg, msglen, "%s: this request was committed before"
 		    " with other files", gun);
 		rc = LEDGER_ERR_CONFLICT;
 		goto out;
@@ -775,6 +766,35 @@ out:
 	return rc;
 }
 
+/*
+ * Raises mark kind to m; a lower seq never replaces a higher one. Caller
+ * holds l->wmu inside a transaction.
+ */
+static int
+mark_put(sqlite3 *db, int kind, const struct ledger_audit_mark *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit_mark(kind, request, seq,"
+	    " hash, byte_offset) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind)"
+	    " DO UPDATE SET request=excluded.request, seq=excluded.seq,"
+	    " hash=excluded.hash, byte_offset=excluded.byte_offset"
+	    " WHERE excluded.seq >= audit_mark.seq", -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 1, kind) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, m->request) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, m->seq) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 4, m->hash, LEDGER_HASH_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, m->offset) != SQLITE_OK)
+		goto out;
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void
 batch_fail(struct commit_req *batch, sqlite3 *db, const char *what)
 {
@@ -784,7 +804,7 @@ batch_fail(struct commit_req *batch, sqlite3 *db, const char *what)
 		if (r->rc != 0 && r->rc != LEDGER_ERR_IO)
 			continue;	/* refused on its own merits */
 		r->rc = LEDGER_ERR_IO;
-		msg_set(r->msg, r->msglen, "%s: %s", what, sqlite3_errmsg(db));
+		signerd_msg_set(r->msg, r->msglen, "%s: %s", what, sqlite3_errmsg(db));
 	}
 }
 
@@ -814,12 +834,20 @@ batch_run(struct ledger *l, struct commit_req *batch)
 		    r->nfiles, r->msg, r->msglen);
 		if (r->rc != 0) {
 			if (r->rc == LEDGER_ERR_IO)
-				msg_set(r->msg, r->msglen, "%s",
+				signerd_msg_set(r->msg, r->msglen, "%s",
 				    sqlite3_errmsg(db));
 			if (exec_sql(db, "ROLLBACK TO req") != 0)
 				goto abort;
 		}
 		if (exec_sql(db, "RELEASE req") != 0)
+			goto abort;
+	}
+	if (l->anchor_fn != NULL) {
+		struct ledger_audit_mark m;
+
+		memset(&m, 0, sizeof(m));
+		l->anchor_fn(l->anchor_ctx, &m);
+		if (mark_put(db, MARK_ANCHOR, &m) != 0)
 			goto abort;
 	}
 	if (exec_sql(db, "COMMIT") == 0)
@@ -853,13 +881,13 @@ ledger_commit(struct ledger *l, const char *gun,
 		if (files[i].role == NULL || files[i].role[0] == '\0' ||
 		    files[i].version < 1 ||
 		    (files[i].bytes == NULL && files[i].len > 0)) {
-			msg_set(msg, msglen, "file %zu: missing role, version"
+			signerd_msg_set(msg, msglen, "file %zu: missing role, version"
 			    " or bytes", i);
 			return LEDGER_ERR_INVAL;
 		}
 		for (j = 0; j < i; j++) {
 			if (strcmp(files[j].role, files[i].role) == 0) {
-				msg_set(msg, msglen, "role %s twice in one"
+				signerd_msg_set(msg, msglen, "role %s twice in one"
 				    " request", files[i].role);
 				return LEDGER_ERR_INVAL;
 			}
@@ -868,7 +896,7 @@ ledger_commit(struct ledger *l, const char *gun,
 		    (const uint8_t *)"", files[i].len, h)) != 0)
 			return rc;
 		if (memcmp(h, files[i].hash, LEDGER_HASH_LEN) != 0) {
-			msg_set(msg, msglen, "role %s: hash does not match the"
+			signerd_msg_set(msg, msglen, "role %s: hash does not match the"
 			    " bytes", files[i].role);
 			return LEDGER_ERR_INVAL;
 		}
@@ -965,6 +993,124 @@ ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 		*signatures = sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	return rc;
+}
+
+void
+ledger_anchor_set(struct ledger *l, ledger_anchor_fn *fn, void *ctx)
+{
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->wmu);
+	l->anchor_fn = fn;
+	l->anchor_ctx = ctx;
+	pthread_mutex_unlock(&l->wmu);
+}
+
+int
+ledger_audit_mark_get(struct ledger *l, struct ledger_audit_mark *checked,
+    struct ledger_audit_mark *anchor)
+{
+	struct ledger_audit_mark *m;
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s, kind;
+
+	memset(checked, 0, sizeof(*checked));
+	memset(anchor, 0, sizeof(*anchor));
+	if (l == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->rdb, "SELECT kind, request, seq, hash,"
+	    " byte_offset FROM audit_mark", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		kind = sqlite3_column_int(st, 0);
+		m = kind == MARK_CHECKED ? checked : kind == MARK_ANCHOR ?
+		    anchor : NULL;
+		if (m == NULL)
+			continue;
+		rc = LEDGER_ERR_CORRUPT;
+		if (sqlite3_column_bytes(st, 3) != LEDGER_HASH_LEN ||
+		    sqlite3_column_int64(st, 2) < 0 ||
+		    sqlite3_column_int64(st, 4) < 0)
+			goto out;
+		m->request = sqlite3_column_int64(st, 1);
+		m->seq = sqlite3_column_int64(st, 2);
+		memcpy(m->hash, sqlite3_column_blob(st, 3), LEDGER_HASH_LEN);
+		m->offset = sqlite3_column_int64(st, 4);
+		rc = LEDGER_ERR_IO;
+	}
+	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	if (rc != 0) {
+		memset(checked, 0, sizeof(*checked));
+		memset(anchor, 0, sizeof(*anchor));
+	}
+	return rc;
+}
+
+int
+ledger_audit_mark_set(struct ledger *l, const struct ledger_audit_mark *checked)
+{
+	int rc = LEDGER_ERR_IO;
+
+	if (l == NULL || checked == NULL || checked->seq < 0 ||
+	    checked->offset < 0)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->wmu);
+	if (exec_sql(l->wdb, "BEGIN IMMEDIATE") != 0)
+		goto out;
+	if (mark_put(l->wdb, MARK_CHECKED, checked) != 0 ||
+	    mark_put(l->wdb, MARK_ANCHOR, checked) != 0 ||
+	    exec_sql(l->wdb, "COMMIT") != 0) {
+		(void)exec_sql(l->wdb, "ROLLBACK");
+		goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&l->wmu);
+	return rc;
+}
+
+int
+ledger_signed_since(struct ledger *l, int64_t request, ledger_signed_fn *fn,
+    void *ctx)
+{
+	struct ledger_signed_row row;
+	sqlite3_stmt *st = NULL;
+	int rc = LEDGER_ERR_IO, s;
+
+	if (l == NULL || fn == NULL)
+		return LEDGER_ERR_INVAL;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->rdb, "SELECT gun, role, version, hash,"
+	    " request, time FROM signed WHERE request > ?1"
+	    " ORDER BY request, gun, role", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, request) != SQLITE_OK)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = LEDGER_ERR_CORRUPT;
+		if (sqlite3_column_text(st, 0) == NULL ||
+		    sqlite3_column_text(st, 1) == NULL ||
+		    sqlite3_column_bytes(st, 3) != LEDGER_HASH_LEN)
+			goto out;
+		memset(&row, 0, sizeof(row));
+		row.gun = (const char *)sqlite3_column_text(st, 0);
+		row.role = (const char *)sqlite3_column_text(st, 1);
+		row.version = sqlite3_column_int64(st, 2);
+		memcpy(row.hash, sqlite3_column_blob(st, 3), LEDGER_HASH_LEN);
+		row.request = sqlite3_column_int64(st, 4);
+		row.time = sqlite3_column_int64(st, 5);
+		if ((rc = fn(ctx, &row)) != 0)
+			goto out;
+		rc = LEDGER_ERR_IO;
+	}
+	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
+out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&l->rmu);
 	return rc;

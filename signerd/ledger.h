@@ -116,6 +116,62 @@ int ledger_commit(struct ledger *l, const char *gun,
 int ledger_fingerprint(const void *const *parts, const size_t *lens,
     size_t nparts, uint8_t out[LEDGER_HASH_LEN]);
 
+/*
+ * Cross-checking with the audit log (see signerd/reconcile.h). A mark is a
+ * position in the audit log: its line seq, that line's sha256 and byte
+ * offset. The ledger keeps two: "checked", set at start once every request
+ * up to mark.request is known to have its audit lines, and "anchor", the
+ * furthest synced audit line any commit has seen, which the log may never
+ * again fall short of.
+ */
+struct ledger_audit_mark {
+	int64_t	request;	/* checked: requests with id <= this are audited */
+	int64_t	seq;		/* 0: none yet */
+	uint8_t	hash[LEDGER_HASH_LEN];
+	int64_t	offset;
+};
+
+/* Fills out (request ignored) with the audit log's synced head. */
+typedef void ledger_anchor_fn(void *ctx, struct ledger_audit_mark *out);
+
+/*
+ * From now on every commit transaction also records, through fn, the
+ * audit head it sees as the anchor (never lowering it). fn runs under the
+ * ledger's writer lock and must not call the ledger.
+ */
+void ledger_anchor_set(struct ledger *l, ledger_anchor_fn *fn, void *ctx);
+
+/* Both marks; all zeros where none was recorded yet. */
+int ledger_audit_mark_get(struct ledger *l, struct ledger_audit_mark *checked,
+    struct ledger_audit_mark *anchor);
+
+/*
+ * Records checked (synced) and raises the anchor to it, in one
+ * transaction. Neither mark ever moves back to a lower seq.
+ */
+int ledger_audit_mark_set(struct ledger *l,
+    const struct ledger_audit_mark *checked);
+
+/* One row of the signing history. Strings live only during the callback. */
+struct ledger_signed_row {
+	const char	*gun;
+	const char	*role;
+	int64_t		 version;
+	uint8_t		 hash[LEDGER_HASH_LEN];
+	int64_t		 request;	/* ids only grow (the latest is never pruned) */
+	int64_t		 time;		/* seconds since the epoch */
+};
+
+typedef int ledger_signed_fn(void *ctx, const struct ledger_signed_row *row);
+
+/*
+ * Calls fn for every document signed by a request with id above request,
+ * in request order. fn must not call the ledger; a non-zero return stops
+ * and is returned. Returns 0 or LEDGER_ERR_*.
+ */
+int ledger_signed_since(struct ledger *l, int64_t request,
+    ledger_signed_fn *fn, void *ctx);
+
 /* Counts for status: GUNs and signed versions on record. */
 int ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "msg.h"
 
 struct policy_rule {
 	enum policy_who	  who;
@@ -245,28 +246,6 @@ rule_who_matches(const struct policy_rule *r, const struct policy_peer *peer)
 	return peer_in_group(peer, (gid_t)r->id);
 }
 
-static void
-why_set(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	/* A cut message still says what matters first; mark the cut. */
-	if (n < 0)
-		why[0] = '\0';
-	else if ((size_t)n >= whylen && whylen > 4)
-		memcpy(why + whylen - 4, "...", 4);
-}
-
 int
 policy_check(const struct policy *p, const struct policy_peer *peer,
     const char *op, const char *gun, const char *role, char *why,
@@ -279,7 +258,7 @@ policy_check(const struct policy *p, const struct policy_peer *peer,
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (p == NULL || peer == NULL || op == NULL) {
-		why_set(why, whylen, "no policy loaded");
+		signerd_msg_set(why, whylen, "no policy loaded");
 		return POLICY_ERR_DENIED;
 	}
 	for (i = 0; i < p->nrules; i++) {
@@ -310,13 +289,13 @@ policy_check(const struct policy *p, const struct policy_peer *peer,
 		return 0;
 	}
 	if (near == NULL)
-		why_set(why, whylen, "no rule grants uid %lu op %s on %s role %s"
+		signerd_msg_set(why, whylen, "no rule grants uid %lu op %s on %s role %s"
 		    " (no rule names uid %lu or gid %lu or its groups)",
 		    (unsigned long)peer->uid, op, gun ? gun : "-",
 		    role ? role : "-", (unsigned long)peer->uid,
 		    (unsigned long)peer->gid);
 	else
-		why_set(why, whylen, "no rule grants uid %lu op %s on %s role %s"
+		signerd_msg_set(why, whylen, "no rule grants uid %lu op %s on %s role %s"
 		    " (nearest: %s, whose %s does not match)",
 		    (unsigned long)peer->uid, op, gun ? gun : "-",
 		    role ? role : "-", near->label, near_miss);

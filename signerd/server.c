@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "server.h"
 #include "server_socket.h"
 
@@ -144,9 +145,9 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	int rc = SERVER_ERR_NOMEM;
 
 	*out = NULL;
-	server_msgf(msg, msglen, "%s", "");
+	signerd_msg_set(msg, msglen, "%s", "");
 	if (cfg == NULL || cfg->handler == NULL) {
-		server_msgf(msg, msglen, "no request handler");
+		signerd_msg_set(msg, msglen, "no request handler");
 		return SERVER_ERR_INVAL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -158,6 +159,9 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.workers = DEF_WORKERS;
 	if (s->cfg.max_conns == 0)
 		s->cfg.max_conns = DEF_MAX_CONNS;
+	if (s->cfg.max_conns_per_uid == 0 ||
+	    s->cfg.max_conns_per_uid > s->cfg.max_conns)
+		s->cfg.max_conns_per_uid = s->cfg.max_conns;
 	if (s->cfg.max_frame == 0)
 		s->cfg.max_frame = PROTO_MAX_FRAME_DEFAULT;
 	if (s->cfg.frame_timeout_ms <= 0)
@@ -168,7 +172,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 		s->cfg.idle_timeout_ms = DEF_IDLE_TIMEOUT;
 	if (s->cfg.workers > 1024 || s->cfg.max_conns > 65536 ||
 	    s->cfg.max_frame > PROTO_MAX_FRAME_LIMIT) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "workers (at most 1024), max_conns (at most "
 		    "65536) or max_frame (at most %u) out of range",
 		    (unsigned)PROTO_MAX_FRAME_LIMIT);
@@ -183,7 +187,7 @@ server_new(const struct server_config *cfg, struct server **out, char *msg,
 	    s->threads == NULL)
 		goto out;
 	if (make_pipe(s->sig) != 0 || make_pipe(s->wake) != 0) {
-		server_msgf(msg, msglen, "pipe: %s", strerror(errno));
+		signerd_msg_set(msg, msglen, "pipe: %s", strerror(errno));
 		rc = SERVER_ERR_SYS;
 		goto out;
 	}
@@ -280,6 +284,43 @@ conn_sent(struct server *s, struct conn *c, int64_t now)
 	conn_idle(s, c, now);
 }
 
+/* Over a cap: answer "busy" so the client knows, without waiting to send it. */
+static void
+refuse_busy(struct server *s, int fd, const struct ucred *uc,
+    const char *why, unsigned cap)
+{
+	struct proto_error e;
+	struct json_buf b;
+	size_t at, off = 0;
+
+	json_buf_init(&b);
+	proto_error_set(&e, PROTO_CODE_BUSY, "too many connections (%u%s);"
+	    " try again later", cap, why);
+	at = proto_frame_begin(&b);
+	proto_resp_error(&b, NULL, &e);
+	if (proto_frame_seal(&b, at) == 0)
+		(void)proto_send_some(fd, b.data, b.len, &off);
+	json_buf_cleanup(&b);
+	logf_(s, LOG_WARNING, "connection from uid %u pid %d refused: %u "
+	    "connections open%s", (unsigned)uc->uid, (int)uc->pid, cap, why);
+}
+
+/*
+ * Connections open for uid. A linear scan, like the poll set that the I/O
+ * loop builds on every round anyway.
+ */
+static unsigned
+conns_of_uid(const struct server *s, uid_t uid)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->peer.uid == uid)
+			n++;
+	return n;
+}
+
 static void
 conn_accept(struct server *s, int64_t now)
 {
@@ -308,6 +349,18 @@ conn_accept(struct server *s, int64_t now)
 			close(fd);
 			continue;
 		}
+		if (s->nconns >= s->cfg.max_conns) {
+			refuse_busy(s, fd, &uc, "", s->cfg.max_conns);
+			close(fd);
+			continue;
+		}
+		/* One local user must not hold every slot. */
+		if (conns_of_uid(s, uc.uid) >= s->cfg.max_conns_per_uid) {
+			refuse_busy(s, fd, &uc, " for this uid",
+			    s->cfg.max_conns_per_uid);
+			close(fd);
+			continue;
+		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -319,29 +372,6 @@ conn_accept(struct server *s, int64_t now)
 		c->peer.conn_id = ++s->next_id;
 		proto_frame_reader_init(&c->rd, s->cfg.max_frame);
 		json_buf_init(&c->out);
-		if (s->nconns >= s->cfg.max_conns) {
-			/* Over the cap: answer so the client knows, then go. */
-			struct proto_error e;
-			struct json_buf b;
-			size_t at, off = 0;
-
-			json_buf_init(&b);
-			proto_error_set(&e, PROTO_CODE_BUSY,
-			    "too many connections (%u); try again later",
-			    s->cfg.max_conns);
-			at = proto_frame_begin(&b);
-			proto_resp_error(&b, NULL, &e);
-			if (proto_frame_seal(&b, at) == 0)
-				(void)proto_send_some(fd, b.data, b.len, &off);
-			json_buf_cleanup(&b);
-			logf_(s, LOG_WARNING, "connection from uid %u pid %d "
-			    "refused: %u connections open",
-			    (unsigned)uc.uid, (int)uc.pid, s->cfg.max_conns);
-			proto_frame_reader_cleanup(&c->rd);
-			free(c);
-			close(fd);
-			continue;
-		}
 		c->slot = s->nconns;
 		s->conns[s->nconns++] = c;
 		conn_idle(s, c, now);
@@ -379,7 +409,7 @@ conn_readable(struct server *s, struct conn *c, int64_t now)
 		return;
 	}
 	if (rc == PROTO_ERR_TOO_LARGE) {
-		server_msgf(m, sizeof(m),
+		signerd_msg_set(m, sizeof(m),
 		    "frame of %lu bytes exceeds the maximum of "
 		    "%zu bytes; closing the connection",
 		    (unsigned long)proto_frame_reader_announced(&c->rd),

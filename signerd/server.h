@@ -46,6 +46,8 @@ struct server_config {
 
 	unsigned	 workers;	/* 0: 4 */
 	unsigned	 max_conns;	/* 0: 256; then "busy", close */
+	/* 0: max_conns (no cap of its own); the daemon's config gives 32. */
+	unsigned	 max_conns_per_uid;	/* then "busy", close */
 	size_t		 max_frame;	/* 0: PROTO_MAX_FRAME_DEFAULT */
 	int		 frame_timeout_ms;	/* 0: 10000; 1st to last byte */
 	int		 write_timeout_ms;	/* 0: 10000; one reply */

@@ -13,26 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "server.h"
 #include "server_socket.h"
 
 #define SD_LISTEN_FDS_START	3
-
-void
-server_msgf(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (msg == NULL || msglen == 0)
-		return;
-	/* Cut if long: acceptable for a message to people. */
-	va_start(ap, fmt);
-	w = vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	if (w < 0)
-		msg[0] = '\0';
-}
 
 int
 server_fd_prepare(int fd)
@@ -74,7 +59,7 @@ listen_activated(int *fdp, int *found, char *msg, size_t msglen)
 	errno = 0;
 	nfds = strtol(fds_s, &end, 10);
 	if (errno != 0 || end == fds_s || *end != '\0' || nfds != 1) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "LISTEN_FDS=%s: signerd takes exactly one "
 		    "socket from systemd", fds_s);
 		return SERVER_ERR_ACTIVATION;
@@ -82,27 +67,27 @@ listen_activated(int *fdp, int *found, char *msg, size_t msglen)
 	sl = sizeof(type);
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type,
 	    &sl) != 0 || type != SOCK_STREAM) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "fd 3 from systemd is not a stream socket");
 		return SERVER_ERR_ACTIVATION;
 	}
 	sl = sizeof(acc);
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc,
 	    &sl) != 0 || !acc) {
-		server_msgf(msg, msglen, "fd 3 from systemd is not listening");
+		signerd_msg_set(msg, msglen, "fd 3 from systemd is not listening");
 		return SERVER_ERR_ACTIVATION;
 	}
 	sl = sizeof(sa);
 	memset(&sa, 0, sizeof(sa));
 	if (getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&sa,
 	    &sl) != 0 || sa.sun_family != AF_UNIX) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "fd 3 from systemd is not a Unix socket "
 		    "(ListenStream= must name a path)");
 		return SERVER_ERR_ACTIVATION;
 	}
 	if (server_fd_prepare(SD_LISTEN_FDS_START) != 0) {
-		server_msgf(msg, msglen, "fd 3 from systemd: fcntl: %s",
+		signerd_msg_set(msg, msglen, "fd 3 from systemd: fcntl: %s",
 		    strerror(errno));
 		return SERVER_ERR_ACTIVATION;
 	}
@@ -126,37 +111,37 @@ socket_dir_check(const struct server_config *cfg, const char *dir,
 		/* mkdir obeys the umask (077 when hardened): set it plainly. */
 		if (chmod(dir, 0750) != 0 || (cfg->set_group &&
 		    chown(dir, (uid_t)-1, cfg->socket_gid) != 0)) {
-			server_msgf(msg, msglen,
+			signerd_msg_set(msg, msglen,
 			    "socket directory %s: cannot set "
 			    "mode 0750 and group: %s", dir, strerror(errno));
 			return SERVER_ERR_DIR;
 		}
 	} else if (errno != EEXIST) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "cannot create socket directory %s: %s",
 		    dir, strerror(errno));
 		return SERVER_ERR_DIR;
 	}
 	if (lstat(dir, &st) != 0) {
-		server_msgf(msg, msglen, "socket directory %s: %s", dir,
+		signerd_msg_set(msg, msglen, "socket directory %s: %s", dir,
 		    strerror(errno));
 		return SERVER_ERR_DIR;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "socket directory %s is not a directory "
 		    "(symbolic links are refused)", dir);
 		return SERVER_ERR_DIR;
 	}
 	if (st.st_uid != geteuid()) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "socket directory %s is owned by uid %u, "
 		    "not by signerd's uid %u: chown it or pick another",
 		    dir, (unsigned)st.st_uid, (unsigned)geteuid());
 		return SERVER_ERR_DIR;
 	}
 	if ((st.st_mode & 022) != 0) {
-		server_msgf(msg, msglen, "socket directory %s has mode %04o, "
+		signerd_msg_set(msg, msglen, "socket directory %s has mode %04o, "
 		    "writable by group or others: chmod go-w it", dir,
 		    (unsigned)(st.st_mode & 07777));
 		return SERVER_ERR_DIR;
@@ -177,12 +162,12 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	int fd = -1, rc, probe;
 
 	if (cfg->socket_path == NULL || cfg->socket_path[0] == '\0') {
-		server_msgf(msg, msglen, "no socket path configured");
+		signerd_msg_set(msg, msglen, "no socket path configured");
 		return SERVER_ERR_INVAL;
 	}
 	plen = strlen(cfg->socket_path);
 	if (plen >= sizeof(sa.sun_path)) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "socket path %s is %zu bytes long; Unix "
 		    "sockets allow at most %zu", cfg->socket_path, plen,
 		    sizeof(sa.sun_path) - 1);
@@ -198,7 +183,7 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 		dir[slash - cfg->socket_path] = '\0';
 	}
 	if (slash != NULL && slash[1] == '\0') {
-		server_msgf(msg, msglen, "socket path %s names a directory",
+		signerd_msg_set(msg, msglen, "socket path %s names a directory",
 		    cfg->socket_path);
 		return SERVER_ERR_INVAL;
 	}
@@ -210,7 +195,7 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	memcpy(sa.sun_path, cfg->socket_path, plen + 1);
 	if (lstat(cfg->socket_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			server_msgf(msg, msglen,
+			signerd_msg_set(msg, msglen,
 			    "%s exists and is not a socket; "
 			    "refusing to replace it", cfg->socket_path);
 			return SERVER_ERR_SOCKET;
@@ -221,13 +206,13 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 			rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
 			close(probe);
 			if (rc == 0) {
-				server_msgf(msg, msglen, "another server is "
+				signerd_msg_set(msg, msglen, "another server is "
 				    "listening on %s", cfg->socket_path);
 				return SERVER_ERR_IN_USE;
 			}
 		}
 		if (unlink(cfg->socket_path) != 0) {
-			server_msgf(msg, msglen,
+			signerd_msg_set(msg, msglen,
 			    "cannot remove stale socket %s: %s",
 			    cfg->socket_path, strerror(errno));
 			return SERVER_ERR_SOCKET;
@@ -235,7 +220,7 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) < 0) {
-		server_msgf(msg, msglen, "socket: %s", strerror(errno));
+		signerd_msg_set(msg, msglen, "socket: %s", strerror(errno));
 		return SERVER_ERR_SOCKET;
 	}
 	/* Born 0600 at worst, widened to the configured mode after. */
@@ -243,7 +228,7 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc != 0) {
-		server_msgf(msg, msglen, "bind %s: %s", cfg->socket_path,
+		signerd_msg_set(msg, msglen, "bind %s: %s", cfg->socket_path,
 		    strerror(errno));
 		close(fd);
 		return SERVER_ERR_SOCKET;
@@ -256,14 +241,14 @@ listen_path(const struct server_config *cfg, int *fdp, char **pathp,
 	*fdp = fd;	/* the caller closes and unlinks from here on */
 	if (chmod(cfg->socket_path, mode) != 0 || (cfg->set_group &&
 	    chown(cfg->socket_path, (uid_t)-1, cfg->socket_gid) != 0)) {
-		server_msgf(msg, msglen,
+		signerd_msg_set(msg, msglen,
 		    "socket %s: cannot set mode %04o / group "
 		    "%u: %s", cfg->socket_path, (unsigned)mode,
 		    (unsigned)cfg->socket_gid, strerror(errno));
 		return SERVER_ERR_SOCKET;
 	}
 	if (listen(fd, SOMAXCONN) != 0) {
-		server_msgf(msg, msglen, "listen %s: %s", cfg->socket_path,
+		signerd_msg_set(msg, msglen, "listen %s: %s", cfg->socket_path,
 		    strerror(errno));
 		return SERVER_ERR_SOCKET;
 	}

@@ -16,8 +16,5 @@ int server_socket_open(const struct server_config *cfg, int *fd, char **path,
     char *msg, size_t msglen);
 /* O_NONBLOCK and FD_CLOEXEC on fd; -1 with errno on failure. */
 int server_fd_prepare(int fd);
-/* snprintf for messages to people: cut if too long. */
-void server_msgf(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif /* SIGNERD_SERVER_SOCKET_H */

@@ -65,6 +65,8 @@ def write_config(nobody_rule=None):
     cfg = {
         "socket": SOCK, "socket_mode": "0660", "state_dir": os.path.join(T, "state"),
         "workers": 8,
+        # 64 concurrent clients of one uid below.
+        "max_connections_per_uid": 128,
         "tokens": {
             "online": {"module": MODULE, "token": "online",
                        "pin_file": os.path.join(T, "online.pin")},

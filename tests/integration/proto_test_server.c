@@ -122,18 +122,20 @@ main(int argc, char **argv)
 	int c, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	while ((c = getopt(argc, argv, "w:f:t:m:c:W:")) != -1) {
+	while ((c = getopt(argc, argv, "w:f:t:m:c:u:W:")) != -1) {
 		switch (c) {
 		case 'w': cfg.workers = (unsigned)num_arg(optarg, 10); break;
 		case 'f': cfg.max_frame = (size_t)num_arg(optarg, 10); break;
 		case 't': cfg.frame_timeout_ms = (int)num_arg(optarg, 10); break;
 		case 'm': cfg.socket_mode = (mode_t)num_arg(optarg, 8); break;
 		case 'c': cfg.max_conns = (unsigned)num_arg(optarg, 10); break;
+		case 'u': cfg.max_conns_per_uid = (unsigned)num_arg(optarg, 10);
+			break;
 		case 'W': cfg.write_timeout_ms = (int)num_arg(optarg, 10); break;
 		default:
 			fprintf(stderr, "usage: proto_test_server SOCKET "
 			    "[-w N] [-f BYTES] [-t MS] [-m MODE] [-c N] "
-			    "[-W MS]\n");
+			    "[-u N] [-W MS]\n");
 			return 2;
 		}
 	}

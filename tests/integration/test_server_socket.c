@@ -627,6 +627,98 @@ test_activation(void)
 	printf("activation: ok\n");
 }
 
+/* Reads one frame: a "busy" error, then the end of the connection. */
+static int
+is_busy_then_eof(int fd)
+{
+	struct proto_resp r;
+	uint8_t *buf = NULL, b;
+	size_t n = 0;
+	int ok;
+
+	if (proto_frame_read(fd, 0, 5000, &buf, &n) != 0)
+		return 0;
+	ok = proto_resp_decode(buf, n, NULL, &r) == 0 && !r.ok &&
+	    strcmp(outcome(&r), "busy") == 0 &&
+	    strstr(r.message, "for this uid") != NULL;
+	proto_resp_cleanup(&r);
+	free(buf);
+	return ok && read(fd, &b, 1) == 0;
+}
+
+/*
+ * A cap of 3 per uid: the 4th connection of one uid gets "busy" and is
+ * closed, the first 3 still work, another uid (nobody, when root) is not
+ * counted against it, and a closed slot can be taken again.
+ */
+static void
+test_per_uid(const char *dir)
+{
+	static const char *const opts[] = { "-u", "3", "-c", "16", "-m", "0666", NULL };
+	struct proto_resp r;
+	struct srv s;
+	char sock[320];
+	int fd[4], i, st = 0;
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/uid.sock", dir);
+	if (srv_start(&s, sock, opts) != 0) {
+		CHECK(!"per-uid server did not start");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		fd[i] = dial(sock);
+		CHECK(fd[i] >= 0);
+		CHECK(calls(fd[i], "{\"v\":1,\"op\":\"status\"}", &r) == 0 &&
+		    r.ok);
+		proto_resp_cleanup(&r);
+	}
+	fd[3] = dial(sock);
+	CHECK(fd[3] >= 0 && is_busy_then_eof(fd[3]));
+	close(fd[3]);
+	for (i = 0; i < 3; i++) {
+		CHECK(calls(fd[i], "{\"v\":1,\"op\":\"status\"}", &r) == 0 &&
+		    r.ok);
+		proto_resp_cleanup(&r);
+	}
+	if (geteuid() == 0 && (pid = fork()) == 0) {
+		int c, ok;
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(3);
+		if ((c = dial(sock)) < 0)
+			_exit(4);
+		ok = calls(c, "{\"v\":1,\"op\":\"status\"}", &r) == 0 &&
+		    r.ok;
+		_exit(ok ? 0 : 5);
+	} else if (geteuid() == 0) {
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	/* A freed slot is usable again once the server saw the close. */
+	close(fd[0]);
+	for (i = 0; i < 50; i++) {
+		usleep(20 * 1000);
+		if ((fd[0] = dial(sock)) < 0)
+			break;
+		if (calls(fd[0], "{\"v\":1,\"op\":\"status\"}", &r) == 0 &&
+		    r.ok) {
+			proto_resp_cleanup(&r);
+			break;
+		}
+		proto_resp_cleanup(&r);
+		close(fd[0]);
+		fd[0] = -1;
+	}
+	CHECK(fd[0] >= 0);
+	for (i = 0; i < 3; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	srv_stop(&s);
+	printf("per-uid: 4th connection of one uid refused busy%s\n",
+	    geteuid() == 0 ? ", another uid served" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -668,6 +760,7 @@ main(int argc, char **argv)
 	test_drain(&s);
 	test_dir_checks();
 	test_activation();
+	test_per_uid(dir);
 
 	{
 		char cmd[400];

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "state_testutil.h"
 
 static char dir[256];
 static char path[512];
@@ -102,20 +103,9 @@ write_log(int n)
 static char *
 slurp(size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	char *buf = state_test_file_read(path, len);
 
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 

@@ -25,6 +25,7 @@ static const char base_template[] =
     "{\"socket\":\"/run/signerd/s.sock\",\"socket_mode\":\"0660\","
     "\"socket_group\":\"root\",\"state_dir\":\"/var/lib/signerd\","
     "\"max_frame\":1048576,\"workers\":4,\"read_timeout_ms\":2000,"
+    "\"max_connections_per_uid\":5,"
     "\"tokens\":{\"online\":{\"module\":\"MOD\",\"token\":\"online\","
     "\"pin_file\":\"/etc/signerd/online.pin\",\"max_login_failures\":5},"
     "\"root\":{\"module\":\"MOD\",\"token\":\"root\",\"max_login_failures\":2}},"
@@ -116,6 +117,7 @@ test_full(void **state)
 	assert_string_equal(cfg->state_dir, "/var/lib/signerd");
 	assert_int_equal(cfg->max_frame, 1048576);
 	assert_int_equal(cfg->workers, 4);
+	assert_int_equal(cfg->max_connections_per_uid, 5);
 	assert_int_equal(cfg->read_timeout_ms, 2000);
 	assert_string_equal(cfg->online.module, module);
 	assert_string_equal(cfg->online.token, "online");
@@ -150,6 +152,8 @@ test_minimal_defaults(void **state)
 	assert_null(cfg->socket_group);
 	assert_int_equal(cfg->max_frame, CONFIG_DEFAULT_MAX_FRAME);
 	assert_int_equal(cfg->workers, CONFIG_DEFAULT_WORKERS);
+	assert_int_equal(cfg->max_connections_per_uid,
+	    CONFIG_DEFAULT_MAX_CONNS_PER_UID);
 	assert_int_equal(cfg->read_timeout_ms, CONFIG_DEFAULT_READ_TIMEOUT_MS);
 	assert_int_equal(cfg->online.max_login_failures,
 	    CONFIG_DEFAULT_LOGIN_FAILURES);
@@ -365,6 +369,8 @@ test_values(void **state)
 		{ "\"0660\"", "\"\"", CONFIG_ERR_VALUE, "socket_mode" },
 		/* Ranges. */
 		{ "\"workers\":4", "\"workers\":0", CONFIG_ERR_VALUE, "workers" },
+		{ "\"max_connections_per_uid\":5", "\"max_connections_per_uid\":0",
+		  CONFIG_ERR_VALUE, "max_connections_per_uid" },
 		{ "\"workers\":4", "\"workers\":-1", CONFIG_ERR_VALUE, "workers" },
 		{ "\"max_frame\":1048576", "\"max_frame\":1", CONFIG_ERR_VALUE, "max_frame" },
 		{ "\"max_frame\":1048576", "\"max_frame\":9223372036854775807", CONFIG_ERR_VALUE, "max_frame" },

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "ledger.h"
+#include "state_testutil.h"
 
 static char dir[256];
 
@@ -55,41 +55,18 @@ fp_make(uint8_t fp[LEDGER_HASH_LEN], const char *what)
 	sha(what, strlen(what), fp);
 }
 
-static void
-rm_dir(const char *d)
-{
-	struct dirent *de;
-	char p[512];
-	DIR *dd;
-
-	if ((dd = opendir(d)) == NULL)
-		return;
-	while ((de = readdir(dd)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
-		unlink(p);
-	}
-	closedir(dd);
-	rmdir(d);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/test_ledger.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return 0;
+	return state_test_dir_make(dir, sizeof(dir), "test_ledger");
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	rm_dir(dir);
+	state_test_dir_remove(dir);
 	return 0;
 }
 

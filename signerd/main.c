@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "ops.h"
 #include "policy.h"
+#include "reconcile.h"
 #include "server.h"
 
 #define AUDIT_FILE "audit.log"
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 	struct ledger *ledger = NULL;
 	struct audit *audit = NULL;
 	struct audit_open_info ai;
+	struct reconcile_info ri;
 	const struct keys_backend_ops *kops;
 	void *kctx;
 	pthread_t tick;
@@ -202,6 +204,17 @@ main(int argc, char **argv)
 	if (ai.torn_bytes > 0)
 		logf_(LOG_WARNING, "audit log: a torn last line (%zu bytes) "
 		    "was moved to %s", ai.torn_bytes, ai.torn_path);
+	/* Before serving: every signature the ledger holds is in the audit log,
+	 * and the log has not lost lines the ledger saw it have. */
+	if ((c = reconcile_run(ledger, audit, &ri, msg, sizeof(msg))) != 0) {
+		logf_(LOG_ERR, "audit log %s against the ledger: %s: %s", path,
+		    reconcile_strerror(c), msg);
+		goto out;
+	}
+	if (ri.added > 0)
+		logf_(LOG_WARNING, "audit log: %lld signatures in the ledger had"
+		    " no audit line; audit.reconcile lines added",
+		    (long long)ri.added);
 	if (keys_hsm_new(cfg, &kops, &kctx, msg, sizeof(msg)) != 0) {
 		logf_(LOG_ERR, "%s: %s", cfg->path, msg);
 		goto out;
@@ -225,6 +238,7 @@ main(int argc, char **argv)
 	sc.set_group = cfg->socket_group != NULL;
 	sc.socket_gid = cfg->socket_gid;
 	sc.workers = (unsigned)cfg->workers;
+	sc.max_conns_per_uid = (unsigned)cfg->max_connections_per_uid;
 	sc.max_frame = cfg->max_frame;
 	sc.frame_timeout_ms = cfg->read_timeout_ms;
 	sc.signals = 1;

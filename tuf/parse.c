@@ -345,40 +345,11 @@ static int
 targets_append(struct tuf_targets *t, const char *name, size_t nl,
     const struct tuf_filemeta *fm)
 {
-	struct tuf_target	*e;
-	int			 r;
+	int	 r;
 
-	if (nl > UINT32_MAX / 2)
-		return TUF_ERR_TOO_BIG;
-	if (t->n == t->cap) {
-		size_t	 ncap = t->cap ? t->cap * 2 : 16;
-		void	*q = realloc(t->t, ncap * sizeof(*t->t));
-
-		if (q == NULL)
-			return TUF_ERR_NOMEM;
-		t->t = q;
-		t->cap = ncap;
-	}
-	e = &t->t[t->n];
-	memset(e, 0, sizeof(*e));
-	e->sha512_off = UINT32_MAX;
-	if ((r = tuf_pool_put(t, name, nl, &e->name_off)) != 0)
+	if ((r = tuf_targets_room(t)) != 0 ||
+	    (r = tuf_target_make(t, name, nl, NULL, fm, &t->t[t->n])) != 0)
 		return r;
-	e->name_len = (uint32_t)nl;
-	e->length = fm->length;
-	e->has_sha256 = (uint8_t)fm->has_sha256;
-	if (fm->has_sha256)
-		memcpy(e->sha256, fm->sha256, 32);
-	if (fm->has_sha512 &&
-	    (r = tuf_pool_put(t, fm->sha512, 64, &e->sha512_off)) != 0)
-		return r;
-	if (fm->custom != NULL) {
-		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
-		    &e->custom_off)) != 0)
-			return r;
-		e->custom_len = (uint32_t)fm->custom_len;
-		e->has_custom = 1;
-	}
 	t->n++;
 	return 0;
 }

@@ -45,6 +45,15 @@ void tuf_targets_cleanup(struct tuf_targets *t);
 void tuf_filemeta_cleanup(struct tuf_filemeta *fm);
 
 char *tuf_strndup(const char *s, size_t n);
+/*
+ * One targets record for name and fm: the name (unless name_off gives the
+ * one a replaced entry has), sha512 and custom go into the pool.
+ */
+int tuf_target_make(struct tuf_targets *t, const char *name, size_t name_len,
+    const uint32_t *name_off, const struct tuf_filemeta *fm,
+    struct tuf_target *e);
+/* Room for one more record in t->t. */
+int tuf_targets_room(struct tuf_targets *t);
 /* Appends n bytes to a targets pool; *off is where they start. */
 int tuf_pool_put(struct tuf_targets *t, const void *p, size_t n,
     uint32_t *off);

@@ -31,6 +31,31 @@ static const uint8_t file_special[256] = {
 };
 
 /*
+ * Eight bytes at a time: whether a word may hold a special byte (a control,
+ * < > & or 0xe2). Existence is exact; the byte loop then finds which.
+ */
+#define W_ONES		UINT64_C(0x0101010101010101)
+#define W_HIGHS		UINT64_C(0x8080808080808080)
+#define W_ZERO(x)	(((x) - W_ONES) & ~(x) & W_HIGHS)
+#define W_BYTE(x, c)	W_ZERO((x) ^ (W_ONES * (uint8_t)(c)))
+#define W_LESS(x, n)	(((x) - W_ONES * (n)) & ~(x) & W_HIGHS)
+
+/* First index from i on whose word may hold a special byte (<= n). */
+static size_t
+skip_plain(const uint8_t *p, size_t i, size_t n)
+{
+	uint64_t x;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (W_LESS(x, 0x20) | W_BYTE(x, '<') | W_BYTE(x, '>') |
+		    W_BYTE(x, '&') | W_BYTE(x, 0xe2))
+			break;
+	}
+	return i;
+}
+
+/*
  * The file-form escape of the special byte at in[i] (n bytes in all), or
  * 0 when it stays as is (0xe2 not starting U+2028/U+2029). *used is how many
  * input bytes it replaces.
@@ -69,7 +94,7 @@ tuf_escape_file_form(const uint8_t *in, size_t n, struct json_buf *b)
 	char	 esc[6];
 
 	json_buf_reserve(b, n);
-	for (i = 0; i < n; i++) {
+	for (i = skip_plain(in, 0, n); i < n; i = skip_plain(in, i + 1, n)) {
 		if (!file_special[in[i]] ||
 		    (el = escape_at(in, i, n, esc, &used)) == 0)
 			continue;
@@ -98,7 +123,7 @@ escape_in_place(struct json_buf *b, size_t from)
 		return TUF_ERR_NOMEM;
 	p = b->data + from;
 	n = b->len - from;
-	for (i = 0; i < n; i++)
+	for (i = skip_plain(p, 0, n); i < n; i = skip_plain(p, i + 1, n))
 		if (file_special[p[i]] &&
 		    (el = escape_at(p, i, n, esc, &used)) != 0) {
 			grow += el - used;
@@ -141,7 +166,8 @@ tuf_file_form_equal(const uint8_t *sign, size_t n, const uint8_t *file,
 	size_t	 i, start = 0, o = 0, el = 0, used = 1, run;
 	char	 esc[6];
 
-	for (i = 0; i <= n; i++) {
+	/* i never passes n: skip_plain stops at n, and i == n breaks. */
+	for (i = skip_plain(sign, 0, n); ; i = skip_plain(sign, i + 1, n)) {
 		if (i < n && (!file_special[sign[i]] ||
 		    (el = escape_at(sign, i, n, esc, &used)) == 0))
 			continue;

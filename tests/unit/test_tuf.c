@@ -236,6 +236,36 @@ test_escape_file_form(void **state)
 	json_buf_cleanup(&b);
 }
 
+/* The word-at-a-time scan finds a special byte at every offset. */
+static void
+test_escape_every_offset(void **state)
+{
+	static const char *const sp[] = { "<", ">", "&", "\n", "\x01",
+	    "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x82\xac" };
+	static const char *const esc[] = { "\\u003c", "\\u003e", "\\u0026",
+	    "\\n", "\\u0001", "\\u2028", "\\u2029", "\xe2\x82\xac" };
+	char		 in[64], want[80];
+	struct json_buf	 b;
+	size_t		 k, off, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(sp) / sizeof(sp[0]); k++)
+		for (off = 0; off < 24; off++) {
+			memset(in, 'a', off);
+			n = off + (size_t)snprintf(in + off, sizeof(in) - off,
+			    "%sbbbbbbbbbbbbbbbbbbb", sp[k]);
+			memset(want, 'a', off);
+			(void)snprintf(want + off, sizeof(want) - off,
+			    "%sbbbbbbbbbbbbbbbbbbb", esc[k]);
+			json_buf_init(&b);
+			assert_int_equal(tuf_escape_file_form(
+			    (const uint8_t *)in, n, &b), 0);
+			assert_int_equal(b.len, strlen(want));
+			assert_memory_equal(b.data, want, b.len);
+			json_buf_cleanup(&b);
+		}
+}
+
 /* Names as in Notary's targets_escaping sample; sign form raw, file form escaped. */
 static void
 test_escaping_through_model(void **state)
@@ -503,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_key_ids),
 		cmocka_unit_test(test_samples_roundtrip_and_verify),
 		cmocka_unit_test(test_escape_file_form),
+		cmocka_unit_test(test_escape_every_offset),
 		cmocka_unit_test(test_escaping_through_model),
 		cmocka_unit_test(test_b64_strict),
 		cmocka_unit_test(test_signed_msg_not_canonical),

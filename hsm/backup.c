@@ -120,7 +120,8 @@ hsm_kek_find(struct hsm_token *tok, const char *name, struct hsm_key **out)
 static unsigned char *
 put(unsigned char *p, const void *v, size_t n)
 {
-	memcpy(p, v, n);
+	if (n > 0)
+		memcpy(p, v, n);
 	return p + n;
 }
 
@@ -133,13 +134,45 @@ put_be(unsigned char *p, size_t v, int bytes)
 }
 
 int
+hsm_backup_blob_encode(const struct hsm_backup_blob *bb, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *b, *p;
+	size_t n;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if (bb == NULL || out == NULL || outlen == NULL || bb->idlen > 0xff ||
+	    bb->labellen > 0xffff || bb->spkilen > 0xffff ||
+	    bb->wrappedlen > 0xffffffffUL)
+		return hsm_err(HSM_ERR_INVALID_ARG, "backup blob field too long");
+	n = sizeof(magic) + 1 + 1 + bb->idlen + 2 + bb->labellen + 2 +
+	    bb->spkilen + 4 + bb->wrappedlen;
+	if ((b = malloc(n)) == NULL)
+		return hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
+	p = put(b, magic, sizeof(magic));
+	*p++ = (unsigned char)bb->type;
+	*p++ = (unsigned char)bb->idlen;
+	p = put(p, bb->id, bb->idlen);
+	p = put(put_be(p, bb->labellen, 2), bb->label, bb->labellen);
+	p = put(put_be(p, bb->spkilen, 2), bb->spki, bb->spkilen);
+	(void)put(put_be(p, bb->wrappedlen, 4), bb->wrapped, bb->wrappedlen);
+	*out = b;
+	*outlen = n;
+	return 0;
+}
+
+int
 hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
     size_t *bloblen)
 {
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	struct hsm_backup_blob bb;
 	const unsigned char *spki;
-	unsigned char *w = NULL, *b = NULL, *p;
-	size_t spkilen, labellen, n;
+	unsigned char *w = NULL, *b = NULL;
+	size_t spkilen, n;
 	struct hsm_token *tok;
 	CK_OBJECT_HANDLE hkek, hkey;
 	CK_SESSION_HANDLE s;
@@ -179,20 +212,18 @@ hsm_key_wrap(struct hsm_key *kek, struct hsm_key *key, unsigned char **blob,
 		r = hsm_token_rv_err(tok, rv, "wrapping a key");
 		goto leave;
 	}
-	labellen = strlen(key->label);
-	n = sizeof(magic) + 1 + 1 + key->idlen + 2 + labellen + 2 + spkilen +
-	    4 + wlen;
-	if ((b = malloc(n)) == NULL) {
-		r = hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
+	memset(&bb, 0, sizeof(bb));
+	bb.type = key->type;
+	bb.id = key->id;
+	bb.idlen = key->idlen;
+	bb.label = (const unsigned char *)key->label;
+	bb.labellen = strlen(key->label);
+	bb.spki = spki;
+	bb.spkilen = spkilen;
+	bb.wrapped = w;
+	bb.wrappedlen = wlen;
+	if ((r = hsm_backup_blob_encode(&bb, &b, &n)) != 0)
 		goto leave;
-	}
-	p = put(b, magic, sizeof(magic));
-	*p++ = (unsigned char)key->type;
-	*p++ = (unsigned char)key->idlen;
-	p = put(p, key->id, key->idlen);
-	p = put(put_be(p, labellen, 2), key->label, labellen);
-	p = put(put_be(p, spkilen, 2), spki, spkilen);
-	p = put(put_be(p, wlen, 4), w, wlen);
 	*blob = b;
 	*bloblen = n;
 	r = 0;
@@ -233,6 +264,129 @@ get_be(struct rd *rd, int bytes, size_t *v)
 	return 0;
 }
 
+/*
+ * The key an SPKI holds when it is exactly one DER SubjectPublicKeyInfo of
+ * the stated type (nothing after it), else NULL.
+ */
+static EVP_PKEY *
+spki_key(enum hsm_key_type type, const unsigned char *spki, size_t spkilen)
+{
+	const unsigned char *p = spki;
+	EVP_PKEY *pk;
+	char group[32];
+	int ok = 0;
+
+	if (spkilen == 0 || spkilen > LONG_MAX ||
+	    (pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	if (p != spki + spkilen)
+		goto out;
+	switch (type) {
+	case HSM_KEY_ECDSA_P256:
+		ok = EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
+		    EVP_PKEY_get_group_name(pk, group, sizeof(group), NULL) &&
+		    strcmp(group, "prime256v1") == 0 && spkilen == 91;
+		break;
+	case HSM_KEY_ED25519:
+		ok = EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 &&
+		    spkilen == 44;
+		break;
+	case HSM_KEY_RSA3072:
+		ok = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
+		    EVP_PKEY_get_bits(pk) <= 8 * HSM_SIG_MAX;
+		break;
+	}
+out:
+	ERR_clear_error();
+	if (!ok) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	return pk;
+}
+
+int
+hsm_backup_blob_parse(const unsigned char *blob, size_t len,
+    struct hsm_backup_blob *out)
+{
+	const unsigned char *m, *tp;
+	unsigned char calc[32];
+	struct rd rd = { blob, len };
+	EVP_PKEY *pk;
+	size_t pl, ll, n;
+
+	if (out == NULL)
+		return hsm_err(HSM_ERR_INVALID_ARG, "missing argument");
+	memset(out, 0, sizeof(*out));
+	if (blob == NULL ||
+	    get(&rd, &m, sizeof(magic)) != 0 ||
+	    memcmp(m, magic, sizeof(magic)) != 0 || get(&rd, &tp, 1) != 0 ||
+	    get_be(&rd, 1, &out->idlen) != 0 || out->idlen != 32 ||
+	    get(&rd, &out->id, out->idlen) != 0 ||
+	    get_be(&rd, 2, &out->labellen) != 0 ||
+	    out->labellen > HSM_LABEL_MAX ||
+	    get(&rd, &out->label, out->labellen) != 0 ||
+	    get_be(&rd, 2, &out->spkilen) != 0 ||
+	    get(&rd, &out->spki, out->spkilen) != 0 ||
+	    get_be(&rd, 4, &out->wrappedlen) != 0 ||
+	    get(&rd, &out->wrapped, out->wrappedlen) != 0 || rd.left != 0)
+		goto bad;
+	if (tp[0] > HSM_KEY_RSA3072) {
+		memset(out, 0, sizeof(*out));
+		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob has unknown "
+		    "key type %u", (unsigned)tp[0]);
+	}
+	out->type = (enum hsm_key_type)tp[0];
+	/* RFC 5649 output: whole 64-bit blocks, at least two. */
+	if (out->wrappedlen < 16 || out->wrappedlen % 8 != 0) {
+		memset(out, 0, sizeof(*out));
+		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob's wrapped key "
+		    "has an impossible length");
+	}
+	if (memchr(out->label, '\0', out->labellen) != NULL) {
+		memset(out, 0, sizeof(*out));
+		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob's label holds "
+		    "a NUL byte");
+	}
+	if ((pk = spki_key(out->type, out->spki, out->spkilen)) == NULL) {
+		memset(out, 0, sizeof(*out));
+		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob holds a bad "
+		    "public key");
+	}
+	EVP_PKEY_free(pk);
+	/* The ID must be the public key's: the blob cannot lie about it. */
+	if (hsm_key_id_compute(out->type, out->spki, out->spkilen, calc) != 0 ||
+	    memcmp(calc, out->id, 32) != 0) {
+		memset(out, 0, sizeof(*out));
+		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob's key ID does "
+		    "not match its public key");
+	}
+	/* The restored key is an ordinary one: drop the backup mark. */
+	pl = strlen(HSM_BACKUP_PREFIX);
+	ll = strlen(HSM_LABEL_PREFIX);
+	if (out->labellen >= pl &&
+	    memcmp(out->label, HSM_BACKUP_PREFIX, pl) == 0) {
+		n = out->labellen - pl;
+		if (ll + n > HSM_LABEL_MAX) {
+			memset(out, 0, sizeof(*out));
+			return hsm_err(HSM_ERR_BAD_BACKUP, "label too long");
+		}
+		memcpy(out->restored_label, HSM_LABEL_PREFIX, ll);
+		memcpy(out->restored_label + ll, out->label + pl, n);
+		out->restored_label[ll + n] = '\0';
+	} else {
+		memcpy(out->restored_label, out->label, out->labellen);
+		out->restored_label[out->labellen] = '\0';
+	}
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob is truncated or "
+	    "malformed");
+}
+
 /* Public key template from the SPKI for C_CreateObject. */
 static int
 pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
@@ -245,36 +399,15 @@ pub_create(struct hsm_token *tok, CK_SESSION_HANDLE s, enum hsm_key_type type,
 	unsigned char pt[2 + 65], nbuf[HSM_SIG_MAX], ebuf[8];
 	CK_ATTRIBUTE t[9];
 	CK_ULONG nt = 0;
-	const unsigned char *p = spki;
 	BIGNUM *n = NULL, *e = NULL;
 	EVP_PKEY *pk;
 	size_t raw;
-	char group[32];
 	int r = HSM_ERR_BAD_BACKUP, nl, el;
 	CK_RV rv;
 
 	/* The blob is untrusted: the SPKI must be exactly the key it claims. */
-	if ((pk = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||
-	    p != spki + spkilen)
+	if ((pk = spki_key(type, spki, spkilen)) == NULL)
 		goto out;
-	switch (type) {
-	case HSM_KEY_ECDSA_P256:
-		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
-		    !EVP_PKEY_get_group_name(pk, group, sizeof(group), NULL) ||
-		    strcmp(group, "prime256v1") != 0 || spkilen != 91)
-			goto out;
-		break;
-	case HSM_KEY_ED25519:
-		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_ED25519 ||
-		    spkilen != 44)
-			goto out;
-		break;
-	case HSM_KEY_RSA3072:
-		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
-		    EVP_PKEY_get_bits(pk) > 8 * HSM_SIG_MAX)
-			goto out;
-		break;
-	}
 	t[nt++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
 	t[nt++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
@@ -339,13 +472,12 @@ hsm_key_unwrap(struct hsm_key *kek, const unsigned char *blob,
 	CK_KEY_TYPE kt;
 	CK_ATTRIBUTE t[9];
 	CK_OBJECT_HANDLE hpriv = CK_INVALID_HANDLE, hpub = CK_INVALID_HANDLE;
-	const unsigned char *m, *id, *lab, *spki, *w, *tp;
-	unsigned char calc[32];
-	char label[HSM_LABEL_MAX + 1];
-	size_t idlen, lablen, spkilen, wlen, pl;
+	struct hsm_backup_blob bb;
+	const unsigned char *id, *spki, *w;
+	const char *label;
+	size_t idlen, spkilen, wlen;
 	enum hsm_key_type type;
 	struct hsm_token *tok;
-	struct rd rd = { blob, bloblen };
 	CK_SESSION_HANDLE s;
 	CK_RV rv;
 	int r;
@@ -355,34 +487,17 @@ hsm_key_unwrap(struct hsm_key *kek, const unsigned char *blob,
 	if (kek == NULL || blob == NULL || out == NULL ||
 	    kek->cls != CKO_SECRET_KEY)
 		return hsm_err(HSM_ERR_INVALID_ARG, "unwrap needs a KEK");
-	if (get(&rd, &m, sizeof(magic)) != 0 ||
-	    memcmp(m, magic, sizeof(magic)) != 0 || get(&rd, &tp, 1) != 0 ||
-	    tp[0] > HSM_KEY_RSA3072 || get_be(&rd, 1, &idlen) != 0 ||
-	    idlen != 32 || get(&rd, &id, idlen) != 0 ||
-	    get_be(&rd, 2, &lablen) != 0 || lablen > HSM_LABEL_MAX ||
-	    get(&rd, &lab, lablen) != 0 || get_be(&rd, 2, &spkilen) != 0 ||
-	    get(&rd, &spki, spkilen) != 0 || get_be(&rd, 4, &wlen) != 0 ||
-	    get(&rd, &w, wlen) != 0 || rd.left != 0 || wlen == 0)
-		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob is truncated "
-		    "or malformed");
-	type = (enum hsm_key_type)tp[0];
-	/* The ID must be the public key's: the blob cannot lie about it. */
-	if ((r = hsm_key_id_compute(type, spki, spkilen, calc)) != 0 ||
-	    memcmp(calc, id, 32) != 0)
-		return hsm_err(HSM_ERR_BAD_BACKUP, "backup blob's key ID does "
-		    "not match its public key");
-	/* The restored key is an ordinary one: drop the backup mark. */
-	pl = strlen(HSM_BACKUP_PREFIX);
-	if (lablen >= pl && memcmp(lab, HSM_BACKUP_PREFIX, pl) == 0) {
-		if (strlen(HSM_LABEL_PREFIX) + lablen - pl > HSM_LABEL_MAX)
-			return hsm_err(HSM_ERR_BAD_BACKUP, "label too long");
-		memcpy(label, HSM_LABEL_PREFIX, strlen(HSM_LABEL_PREFIX));
-		memcpy(label + strlen(HSM_LABEL_PREFIX), lab + pl, lablen - pl);
-		label[strlen(HSM_LABEL_PREFIX) + lablen - pl] = '\0';
-	} else {
-		memcpy(label, lab, lablen);
-		label[lablen] = '\0';
-	}
+	/* Everything about the blob is checked before the token is touched. */
+	if ((r = hsm_backup_blob_parse(blob, bloblen, &bb)) != 0)
+		return r;
+	type = bb.type;
+	id = bb.id;
+	idlen = bb.idlen;
+	spki = bb.spki;
+	spkilen = bb.spkilen;
+	w = bb.wrapped;
+	wlen = bb.wrappedlen;
+	label = bb.restored_label;
 	kt = type == HSM_KEY_ECDSA_P256 ? CKK_EC : type == HSM_KEY_ED25519 ?
 	    CKK_EC_EDWARDS : CKK_RSA;
 	t[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
@@ -393,7 +508,7 @@ hsm_key_unwrap(struct hsm_key *kek, const unsigned char *blob,
 	t[5] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
 	t[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof(no) };
 	t[7] = (CK_ATTRIBUTE){ CKA_ID, (void *)id, idlen };
-	t[8] = (CK_ATTRIBUTE){ CKA_LABEL, label, strlen(label) };
+	t[8] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
 	tok = kek->tok;
 	if ((r = hsm_token_enter(tok, 1)) != 0)
 		return r;

@@ -136,4 +136,36 @@ int hsm_spki_from_object(struct hsm_token *tok, CK_SESSION_HANDLE s,
     size_t *spkilen);
 void hsm_hex(const unsigned char *in, size_t n, char *out);
 
+/*
+ * backup.c: the wrapped-key blob, parsed and written without a token.
+ * Layout: magic "SGNDBK1\n", type (1 byte), ID length (1, always 32), ID,
+ * label length (2, big-endian), label, SPKI length (2), SPKI (DER), wrapped
+ * length (4), wrapped PKCS#8 (RFC 5649 AES key wrap with padding).
+ */
+struct hsm_backup_blob {
+	enum hsm_key_type type;
+	const unsigned char *id;	/* the pointers are into the blob */
+	size_t idlen;
+	const unsigned char *label;	/* as stored (may carry the backup prefix) */
+	size_t labellen;
+	const unsigned char *spki;
+	size_t spkilen;
+	const unsigned char *wrapped;
+	size_t wrappedlen;
+	char restored_label[HSM_LABEL_MAX + 1];	/* backup prefix turned into the ordinary one */
+};
+
+/*
+ * Parses and checks a blob from outside: every length bounded, nothing
+ * after the end, the SPKI exactly a key of the stated type, the ID that
+ * key's ID, the label free of NUL bytes, the wrapped part a possible RFC
+ * 5649 output (a multiple of 8, at least 16). 0 or HSM_ERR_BAD_BACKUP
+ * (message says what was wrong); *out cleared first.
+ */
+int hsm_backup_blob_parse(const unsigned char *blob, size_t len,
+    struct hsm_backup_blob *out);
+/* Writes the blob of b's fields (restored_label unused); free() *out. */
+int hsm_backup_blob_encode(const struct hsm_backup_blob *b,
+    unsigned char **out, size_t *outlen);
+
 #endif

@@ -230,48 +230,63 @@ static const uint8_t b64tab[256] = {
 #undef X64
 };
 
+/*
+ * Strict: padded, no whitespace, zero trailing bits (so re-encoding is
+ * exact). Decodes into out (cap bytes) with no scratch copy: whole quads
+ * through the table, the last quad alone for its padding. -1 when bad or
+ * when the bytes would not fit.
+ */
 static int
-b64v(unsigned char c)
+b64_decode_into(const char *in, size_t n, uint8_t *out, size_t cap,
+    size_t *outlen)
 {
-	return b64tab[c] == 64 ? -1 : b64tab[c];
-}
+	const uint8_t	*s = (const uint8_t *)in;
+	size_t		 i, o = 0, last;
+	unsigned	 a0, a1, a2, a3;
 
-/* Strict: padded, no whitespace, zero trailing bits (so re-encoding is exact). */
-static int
-b64_decode_into(const char *in, size_t n, uint8_t *out, size_t *outlen)
-{
-	size_t	 i, o = 0;
-	int	 v[4], pad, k;
-
+	*outlen = 0;
 	if (n % 4 != 0)
 		return -1;
-	for (i = 0; i < n; i += 4) {
-		uint8_t a0 = b64tab[(uint8_t)in[i]], a1 = b64tab[(uint8_t)in[i + 1]],
-		    a2 = b64tab[(uint8_t)in[i + 2]], a3 = b64tab[(uint8_t)in[i + 3]];
-
-		if ((a0 | a1 | a2 | a3) < 64) {
-			out[o++] = (uint8_t)(a0 << 2 | a1 >> 4);
-			out[o++] = (uint8_t)((a1 & 15) << 4 | a2 >> 2);
-			out[o++] = (uint8_t)((a2 & 3) << 6 | a3);
-			continue;
-		}
-		pad = 0;
-		for (k = 0; k < 4; k++) {
-			if (in[i + k] == '=' && i + 4 == n && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[k] = b64v((unsigned char)in[i + k])) < 0)
-				return -1;
-		}
-		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (uint8_t)((v[1] & 15) << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[o++] = (uint8_t)((v[2] & 3) << 6 | v[3]);
-		if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3)))
+	if (n == 0)
+		return 0;
+	last = n - 4;
+	if (last / 4 * 3 > cap)
+		return -1;
+	for (i = 0; i < last; i += 4) {
+		a0 = b64tab[s[i]];
+		a1 = b64tab[s[i + 1]];
+		a2 = b64tab[s[i + 2]];
+		a3 = b64tab[s[i + 3]];
+		if ((a0 | a1 | a2 | a3) >= 64)
 			return -1;
+		out[o] = (uint8_t)(a0 << 2 | a1 >> 4);
+		out[o + 1] = (uint8_t)((a1 & 15) << 4 | a2 >> 2);
+		out[o + 2] = (uint8_t)((a2 & 3) << 6 | a3);
+		o += 3;
+	}
+	a0 = b64tab[s[last]];
+	a1 = b64tab[s[last + 1]];
+	if ((a0 | a1) >= 64)
+		return -1;
+	if (s[last + 2] == '=' && s[last + 3] == '=') {
+		/* One byte; the 4 bits left over must be zero. */
+		if ((a1 & 15) != 0 || cap - o < 1)
+			return -1;
+		out[o++] = (uint8_t)(a0 << 2 | a1 >> 4);
+	} else if (s[last + 3] == '=') {
+		if ((a2 = b64tab[s[last + 2]]) >= 64 || (a2 & 3) != 0 ||
+		    cap - o < 2)
+			return -1;
+		out[o++] = (uint8_t)(a0 << 2 | a1 >> 4);
+		out[o++] = (uint8_t)((a1 & 15) << 4 | a2 >> 2);
+	} else {
+		a2 = b64tab[s[last + 2]];
+		a3 = b64tab[s[last + 3]];
+		if ((a2 | a3) >= 64 || cap - o < 3)
+			return -1;
+		out[o++] = (uint8_t)(a0 << 2 | a1 >> 4);
+		out[o++] = (uint8_t)((a1 & 15) << 4 | a2 >> 2);
+		out[o++] = (uint8_t)((a2 & 3) << 6 | a3);
 	}
 	*outlen = o;
 	return 0;
@@ -281,13 +296,13 @@ int
 tuf_b64_decode(const char *in, size_t n, uint8_t **out, size_t *outlen)
 {
 	uint8_t	*p;
-	size_t	 len;
+	size_t	 len, cap = n / 4 * 3;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((p = malloc(n / 4 * 3 + 1)) == NULL)
+	if ((p = malloc(cap + 1)) == NULL)
 		return TUF_ERR_NOMEM;
-	if (b64_decode_into(in, n, p, &len) != 0) {
+	if (b64_decode_into(in, n, p, cap, &len) != 0) {
 		free(p);
 		return TUF_ERR_BASE64;
 	}
@@ -299,14 +314,12 @@ tuf_b64_decode(const char *in, size_t n, uint8_t **out, size_t *outlen)
 int
 tuf_b64_decode_fixed(const char *in, size_t n, uint8_t *out, size_t want)
 {
-	uint8_t	 tmp[96];
 	size_t	 len;
 
-	if (n != 4 * ((want + 2) / 3) || n / 4 * 3 > sizeof(tmp))
+	/* On failure out may be partly written; callers drop it then. */
+	if (n != 4 * ((want + 2) / 3) ||
+	    b64_decode_into(in, n, out, want, &len) != 0 || len != want)
 		return -1;
-	if (b64_decode_into(in, n, tmp, &len) != 0 || len != want)
-		return -1;
-	memcpy(out, tmp, want);
 	return 0;
 }
 

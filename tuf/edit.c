@@ -268,6 +268,56 @@ name_ok(const char *s, size_t n)
 }
 
 int
+tuf_target_make(struct tuf_targets *t, const char *name, size_t name_len,
+    const uint32_t *name_off, const struct tuf_filemeta *fm,
+    struct tuf_target *e)
+{
+	int	 r;
+
+	memset(e, 0, sizeof(*e));
+	if (name_len > UINT32_MAX / 2 ||
+	    (fm->custom != NULL && fm->custom_len > UINT32_MAX / 2))
+		return TUF_ERR_TOO_BIG;
+	e->sha512_off = UINT32_MAX;
+	e->length = fm->length;
+	e->has_sha256 = (uint8_t)fm->has_sha256;
+	if (fm->has_sha256)
+		memcpy(e->sha256, fm->sha256, 32);
+	if (name_off != NULL)
+		e->name_off = *name_off;
+	else if ((r = tuf_pool_put(t, name, name_len, &e->name_off)) != 0)
+		return r;
+	e->name_len = (uint32_t)name_len;
+	if (fm->has_sha512 &&
+	    (r = tuf_pool_put(t, fm->sha512, 64, &e->sha512_off)) != 0)
+		return r;
+	if (fm->custom != NULL) {
+		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
+		    &e->custom_off)) != 0)
+			return r;
+		e->custom_len = (uint32_t)fm->custom_len;
+		e->has_custom = 1;
+	}
+	return 0;
+}
+
+int
+tuf_targets_room(struct tuf_targets *t)
+{
+	size_t	 ncap;
+	void	*q;
+
+	if (t->n < t->cap)
+		return 0;
+	ncap = t->cap ? t->cap + t->cap / 2 + 16 : 16;
+	if ((q = realloc(t->t, ncap * sizeof(*t->t))) == NULL)
+		return TUF_ERR_NOMEM;
+	t->t = q;
+	t->cap = ncap;
+	return 0;
+}
+
+int
 tuf_targets_set(struct tuf_targets *t, const char *name, size_t name_len,
     const struct tuf_filemeta *fm)
 {
@@ -280,44 +330,17 @@ tuf_targets_set(struct tuf_targets *t, const char *name, size_t name_len,
 		return TUF_ERR_INVAL;
 	if (!name_ok(name, name_len))
 		return TUF_ERR_TARGET_NAME;
-	if (fm->custom != NULL && fm->custom_len > UINT32_MAX / 2)
-		return TUF_ERR_TOO_BIG;
 	i = targets_pos(t, name, name_len, &found);
-	memset(&e, 0, sizeof(e));
-	e.sha512_off = UINT32_MAX;
-	e.length = fm->length;
-	e.has_sha256 = (uint8_t)fm->has_sha256;
-	if (fm->has_sha256)
-		memcpy(e.sha256, fm->sha256, 32);
 	/* A replaced entry's old bytes stay in the pool until the model is freed. */
-	if (found) {
-		e.name_off = t->t[i].name_off;
-	} else if ((r = tuf_pool_put(t, name, name_len, &e.name_off)) != 0)
+	if ((r = tuf_target_make(t, name, name_len,
+	    found ? &t->t[i].name_off : NULL, fm, &e)) != 0)
 		return r;
-	e.name_len = (uint32_t)name_len;
-	if (fm->has_sha512 &&
-	    (r = tuf_pool_put(t, fm->sha512, 64, &e.sha512_off)) != 0)
-		return r;
-	if (fm->custom != NULL) {
-		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
-		    &e.custom_off)) != 0)
-			return r;
-		e.custom_len = (uint32_t)fm->custom_len;
-		e.has_custom = 1;
-	}
 	if (found) {
 		t->t[i] = e;
 		return 0;
 	}
-	if (t->n == t->cap) {
-		size_t	 ncap = t->cap ? t->cap + t->cap / 2 + 16 : 16;
-		void	*q = realloc(t->t, ncap * sizeof(*t->t));
-
-		if (q == NULL)
-			return TUF_ERR_NOMEM;
-		t->t = q;
-		t->cap = ncap;
-	}
+	if ((r = tuf_targets_room(t)) != 0)
+		return r;
 	memmove(&t->t[i + 1], &t->t[i], (t->n - i) * sizeof(*t->t));
 	t->t[i] = e;
 	t->n++;
@@ -342,18 +365,24 @@ tuf_targets_remove(struct tuf_targets *t, const char *name, size_t name_len)
 
 /* ---- delegations ---- */
 
-const struct tuf_role *
-tuf_delegation_find(const struct tuf_targets *t, const char *name)
+/* Roles are few: a linear search by name (delegations keep file order). */
+static const struct tuf_role *
+role_find(const struct tuf_role *v, size_t n, const char *name)
 {
 	size_t i;
 
-	if (t == NULL || name == NULL)
+	if (name == NULL)
 		return NULL;
-	for (i = 0; i < t->ndroles; i++)
-		if (t->droles[i].name != NULL &&
-		    strcmp(t->droles[i].name, name) == 0)
-			return &t->droles[i];
+	for (i = 0; i < n; i++)
+		if (v[i].name != NULL && strcmp(v[i].name, name) == 0)
+			return &v[i];
 	return NULL;
+}
+
+const struct tuf_role *
+tuf_delegation_find(const struct tuf_targets *t, const char *name)
+{
+	return t == NULL ? NULL : role_find(t->droles, t->ndroles, name);
 }
 
 int
@@ -433,15 +462,7 @@ tuf_delegation_allows(const struct tuf_role *d, const char *name,
 const struct tuf_role *
 tuf_root_role(const struct tuf_root *r, const char *name)
 {
-	size_t i;
-
-	if (r == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < r->nroles; i++)
-		if (r->roles[i].name != NULL &&
-		    strcmp(r->roles[i].name, name) == 0)
-			return &r->roles[i];
-	return NULL;
+	return r == NULL ? NULL : role_find(r->roles, r->nroles, name);
 }
 
 int

@@ -345,40 +345,11 @@ static int
 targets_append(struct tuf_targets *t, const char *name, size_t nl,
     const struct tuf_filemeta *fm)
 {
-	struct tuf_target	*e;
-	int			 r;
+	int	 r;
 
-	if (nl > UINT32_MAX / 2)
-		return TUF_ERR_TOO_BIG;
-	if (t->n == t->cap) {
-		size_t	 ncap = t->cap ? t->cap * 2 : 16;
-		void	*q = realloc(t->t, ncap * sizeof(*t->t));
-
-		if (q == NULL)
-			return TUF_ERR_NOMEM;
-		t->t = q;
-		t->cap = ncap;
-	}
-	e = &t->t[t->n];
-	memset(e, 0, sizeof(*e));
-	e->sha512_off = UINT32_MAX;
-	if ((r = tuf_pool_put(t, name, nl, &e->name_off)) != 0)
+	if ((r = tuf_targets_room(t)) != 0 ||
+	    (r = tuf_target_make(t, name, nl, NULL, fm, &t->t[t->n])) != 0)
 		return r;
-	e->name_len = (uint32_t)nl;
-	e->length = fm->length;
-	e->has_sha256 = (uint8_t)fm->has_sha256;
-	if (fm->has_sha256)
-		memcpy(e->sha256, fm->sha256, 32);
-	if (fm->has_sha512 &&
-	    (r = tuf_pool_put(t, fm->sha512, 64, &e->sha512_off)) != 0)
-		return r;
-	if (fm->custom != NULL) {
-		if ((r = tuf_pool_put(t, fm->custom, fm->custom_len,
-		    &e->custom_off)) != 0)
-			return r;
-		e->custom_len = (uint32_t)fm->custom_len;
-		e->has_custom = 1;
-	}
 	t->n++;
 	return 0;
 }
@@ -562,6 +533,54 @@ parse_sigs(struct pctx *p, const struct json_value *arr, struct tuf_meta *m)
 	return 0;
 }
 
+/*
+ * m->signed_msg: what Notary verifies, MarshalCanonical of the parsed
+ * `signed` value. When the file's `signed` bytes (buf[off..off+len)) are
+ * exactly the file form of the model's own sign form, that sign form is it:
+ * parsing both gives the same values, and the model writes them
+ * canonically. Notary writes every file so; that check needs no JSON tree.
+ * Otherwise (a file not canonical, a time like "+00:00" the model writes as
+ * "Z") the tree is parsed again and re-encoded, so the peak never holds the
+ * tree and the message at once on the usual path.
+ */
+static int
+signed_msg(struct tuf_meta *m, const uint8_t *buf, size_t off, size_t len,
+    const struct json_limits *lim, struct tuf_error *err)
+{
+	struct json_buf		 msg;
+	struct json_doc		*doc = NULL;
+	struct json_error	 je;
+	const struct json_value	*sg;
+	int			 r;
+
+	json_buf_init(&msg);
+	json_buf_reserve(&msg, len);
+	if (tuf_meta_write_signed(m, &msg) != 0 || msg.err != 0 ||
+	    !tuf_file_form_equal(msg.data, msg.len, buf + off, len)) {
+		json_buf_cleanup(&msg);
+		if ((r = json_doc_parse(buf + off, len, lim, &doc, &je)) != 0) {
+			r = tuf_err(err, r == JSON_ERR_NOMEM ? TUF_ERR_NOMEM :
+			    TUF_ERR_JSON, m->role, "at byte %zu: %s",
+			    off + je.offset, je.message);
+			goto out;
+		}
+		sg = json_doc_root(doc);
+		json_buf_reserve(&msg, len);
+		json_write_canonical_form(&msg, sg, JSON_FORM_SIGN);
+	}
+	if (msg.err != 0 ||
+	    json_buf_detach(&msg, &m->signed_msg, &m->signed_msg_len) != 0 ||
+	    m->signed_msg == NULL) {
+		r = tuf_err(err, TUF_ERR_NOMEM, m->role, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	json_buf_cleanup(&msg);
+	json_doc_free(doc);
+	return r;
+}
+
 int
 tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
     const struct tuf_parse_opts *opts, struct tuf_meta **out,
@@ -582,9 +601,8 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	struct json_doc		*doc = NULL;
 	const struct json_value	*top, *sg, *sigs, *ty, *ver, *exp;
 	struct tuf_meta		*m = NULL;
-	struct json_buf		 msg;
 	const char		*s;
-	size_t			 sl, max;
+	size_t			 sl, max, soff, slen;
 	int			 r;
 
 	if (out != NULL)
@@ -665,15 +683,12 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	}
 	if (r != 0 || (r = parse_sigs(&p, sigs, m)) != 0)
 		goto out;
-	json_buf_init(&msg);
-	json_write_canonical_form(&msg, sg, JSON_FORM_SIGN);
-	if (msg.err == 0)
-		(void)json_buf_detach(&msg, &m->signed_msg, &m->signed_msg_len);
-	if (msg.err || m->signed_msg == NULL) {
-		json_buf_cleanup(&msg);
-		r = tuf_err(err, TUF_ERR_NOMEM, role, "out of memory");
+	json_value_span(sg, &soff, &slen);
+	/* The model holds everything now: the tree goes before msg is made. */
+	json_doc_free(doc);
+	doc = NULL;
+	if ((r = signed_msg(m, buf, soff, slen, &lim, err)) != 0)
 		goto out;
-	}
 	*out = m;
 	m = NULL;	/* transferred */
 	r = 0;

@@ -21,9 +21,15 @@ void tuf_put_sstr(struct json_buf *b, const char *s, size_t n);
 void tuf_put_b64(struct json_buf *b, const uint8_t *p, size_t n);
 void tuf_put_filemeta(struct json_buf *b, const struct tuf_filemeta *fm);
 void tuf_put_keyset(struct json_buf *b, const struct tuf_keyset *ks);
+/* Whether the file form of sign[0..n) is exactly file[0..fn). */
+int tuf_file_form_equal(const uint8_t *sign, size_t n, const uint8_t *file,
+    size_t fn);
 
 void tuf_hex(const uint8_t *p, size_t n, char *out);
-/* Strict decode of a base64 string into a fixed buffer; -1 when bad or not exactly want bytes. */
+/*
+ * Strict decode of a base64 string into a fixed buffer; -1 when bad or not
+ * exactly want bytes (out is then partly written).
+ */
 int tuf_b64_decode_fixed(const char *in, size_t n, uint8_t *out, size_t want);
 
 int tuf_is_delegation(const char *name);
@@ -39,6 +45,15 @@ void tuf_targets_cleanup(struct tuf_targets *t);
 void tuf_filemeta_cleanup(struct tuf_filemeta *fm);
 
 char *tuf_strndup(const char *s, size_t n);
+/*
+ * One targets record for name and fm: the name (unless name_off gives the
+ * one a replaced entry has), sha512 and custom go into the pool.
+ */
+int tuf_target_make(struct tuf_targets *t, const char *name, size_t name_len,
+    const uint32_t *name_off, const struct tuf_filemeta *fm,
+    struct tuf_target *e);
+/* Room for one more record in t->t. */
+int tuf_targets_room(struct tuf_targets *t);
 /* Appends n bytes to a targets pool; *off is where they start. */
 int tuf_pool_put(struct tuf_targets *t, const void *p, size_t n,
     uint32_t *off);

@@ -30,47 +30,160 @@ static const uint8_t file_special[256] = {
 	[0x1e] = 1, [0x1f] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0xe2] = 1,
 };
 
+/*
+ * Eight bytes at a time: whether a word may hold a special byte (a control,
+ * < > & or 0xe2). Existence is exact; the byte loop then finds which.
+ */
+#define W_ONES		UINT64_C(0x0101010101010101)
+#define W_HIGHS		UINT64_C(0x8080808080808080)
+#define W_ZERO(x)	(((x) - W_ONES) & ~(x) & W_HIGHS)
+#define W_BYTE(x, c)	W_ZERO((x) ^ (W_ONES * (uint8_t)(c)))
+#define W_LESS(x, n)	(((x) - W_ONES * (n)) & ~(x) & W_HIGHS)
+
+/* First index from i on whose word may hold a special byte (<= n). */
+static size_t
+skip_plain(const uint8_t *p, size_t i, size_t n)
+{
+	uint64_t x;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (W_LESS(x, 0x20) | W_BYTE(x, '<') | W_BYTE(x, '>') |
+		    W_BYTE(x, '&') | W_BYTE(x, 0xe2))
+			break;
+	}
+	return i;
+}
+
+/*
+ * The file-form escape of the special byte at in[i] (n bytes in all), or
+ * 0 when it stays as is (0xe2 not starting U+2028/U+2029). *used is how many
+ * input bytes it replaces.
+ */
+static size_t
+escape_at(const uint8_t *in, size_t i, size_t n, char esc[6], size_t *used)
+{
+	static const char hx[] = "0123456789abcdef";
+	uint8_t	 c = in[i];
+
+	*used = 1;
+	if (c == 0xe2) {
+		if (i + 2 < n && in[i + 1] == 0x80 &&
+		    (in[i + 2] == 0xa8 || in[i + 2] == 0xa9)) {
+			memcpy(esc, in[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			*used = 3;
+			return 6;
+		}
+		return 0;
+	}
+	esc[0] = '\\';
+	if (c == '\n' || c == '\r' || c == '\t') {
+		esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		return 2;
+	}
+	memcpy(esc, "\\u00", 4);
+	esc[4] = hx[c >> 4];
+	esc[5] = hx[c & 15];
+	return 6;
+}
+
 int
 tuf_escape_file_form(const uint8_t *in, size_t n, struct json_buf *b)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t	 i, start = 0;
+	size_t	 i, start = 0, el, used;
 	char	 esc[6];
 
 	json_buf_reserve(b, n);
-	for (i = 0; i < n; i++) {
-		uint8_t c = in[i];
-
-		if (!file_special[c])
+	for (i = skip_plain(in, 0, n); i < n; i = skip_plain(in, i + 1, n)) {
+		if (!file_special[in[i]] ||
+		    (el = escape_at(in, i, n, esc, &used)) == 0)
 			continue;
-		if (c == 0xe2) {
-			if (i + 2 < n && in[i + 1] == 0x80 &&
-			    (in[i + 2] == 0xa8 || in[i + 2] == 0xa9)) {
-				json_put_raw(b, in + start, i - start);
-				json_put_raw(b, in[i + 2] == 0xa8 ? "\\u2028" :
-				    "\\u2029", 6);
-				i += 2;
-				start = i + 1;
-			}
-			continue;
-		}
 		json_put_raw(b, in + start, i - start);
+		json_put_raw(b, esc, el);
+		i += used - 1;
 		start = i + 1;
-		if (c == '\n')
-			json_put_raw(b, "\\n", 2);
-		else if (c == '\r')
-			json_put_raw(b, "\\r", 2);
-		else if (c == '\t')
-			json_put_raw(b, "\\t", 2);
-		else {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hx[c >> 4];
-			esc[5] = hx[c & 15];
-			json_put_raw(b, esc, 6);
-		}
 	}
 	json_put_raw(b, in + start, n - start);
 	return b->err ? TUF_ERR_NOMEM : 0;
+}
+
+/*
+ * Escapes b->data[from..len) into the file form where it lies: one pass
+ * counts the growth, a second moves bytes back to front. A file normally
+ * has nothing to escape, and then nothing moves; no second buffer either way.
+ */
+static int
+escape_in_place(struct json_buf *b, size_t from)
+{
+	uint8_t	*p;
+	size_t	 i, n, grow = 0, el, used, dst;
+	char	 esc[6];
+
+	if (b->err)
+		return TUF_ERR_NOMEM;
+	p = b->data + from;
+	n = b->len - from;
+	for (i = skip_plain(p, 0, n); i < n; i = skip_plain(p, i + 1, n))
+		if (file_special[p[i]] &&
+		    (el = escape_at(p, i, n, esc, &used)) != 0) {
+			grow += el - used;
+			i += used - 1;
+		}
+	if (grow == 0)
+		return 0;
+	json_buf_reserve(b, grow);
+	if (b->err)
+		return TUF_ERR_NOMEM;
+	p = b->data + from;
+	dst = n + grow;
+	/* Back to front: a special byte is only ever behind its escape. */
+	for (i = n; i > 0; i--) {
+		size_t	 at = i - 1;
+
+		/* U+2028/9 end in 0xa8/0xa9 after 0xe2 0x80. */
+		if ((p[at] == 0xa8 || p[at] == 0xa9) && at >= 2 &&
+		    p[at - 1] == 0x80 && p[at - 2] == 0xe2)
+			at -= 2;
+		if (file_special[p[at]] &&
+		    (el = escape_at(p, at, n, esc, &used)) != 0) {
+			dst -= el;
+			memcpy(p + dst, esc, el);
+			i = at + 1;
+			continue;
+		}
+		at = i - 1;
+		p[--dst] = p[at];
+	}
+	b->len += grow;
+	return 0;
+}
+
+/* Whether the file form of sign[0..n) is exactly file[0..fn). */
+int
+tuf_file_form_equal(const uint8_t *sign, size_t n, const uint8_t *file,
+    size_t fn)
+{
+	size_t	 i, start = 0, o = 0, el = 0, used = 1, run;
+	char	 esc[6];
+
+	/* i never passes n: skip_plain stops at n, and i == n breaks. */
+	for (i = skip_plain(sign, 0, n); ; i = skip_plain(sign, i + 1, n)) {
+		if (i < n && (!file_special[sign[i]] ||
+		    (el = escape_at(sign, i, n, esc, &used)) == 0))
+			continue;
+		run = i - start;
+		if (fn - o < run || memcmp(file + o, sign + start, run) != 0)
+			return 0;
+		o += run;
+		if (i == n)
+			break;
+		if (fn - o < el || memcmp(file + o, esc, el) != 0)
+			return 0;
+		o += el;
+		i += used - 1;
+		start = i + 1;
+	}
+	return o == fn;
 }
 
 static void
@@ -286,18 +399,18 @@ tuf_meta_write_signed(const struct tuf_meta *m, struct json_buf *b)
 int
 tuf_meta_write(const struct tuf_meta *m, struct json_buf *b)
 {
-	struct json_buf	 s, sigs;
-	size_t		 i;
+	struct json_buf	 sigs;
+	size_t		 i, from;
 	int		 r;
 
 	if (m == NULL || b == NULL)
 		return TUF_ERR_INVAL;
-	json_buf_init(&s);
 	json_buf_init(&sigs);
-	if ((r = tuf_meta_write_signed(m, &s)) != 0)
-		goto out;
 	PUTS(b, "{\"signed\":");
-	if ((r = tuf_escape_file_form(s.data, s.len, b)) != 0)
+	/* Straight into b, then escaped where it lies: no copy of a big file. */
+	from = b->len;
+	if ((r = tuf_meta_write_signed(m, b)) != 0 ||
+	    (r = escape_in_place(b, from)) != 0)
 		goto out;
 	PUTS(&sigs, ",\"signatures\":[");
 	for (i = 0; i < m->nsigs; i++) {
@@ -320,7 +433,6 @@ tuf_meta_write(const struct tuf_meta *m, struct json_buf *b)
 	}
 	r = tuf_escape_file_form(sigs.data, sigs.len, b);
 out:
-	json_buf_cleanup(&s);
 	json_buf_cleanup(&sigs);
 	return r;
 }

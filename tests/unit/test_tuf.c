@@ -236,6 +236,36 @@ test_escape_file_form(void **state)
 	json_buf_cleanup(&b);
 }
 
+/* The word-at-a-time scan finds a special byte at every offset. */
+static void
+test_escape_every_offset(void **state)
+{
+	static const char *const sp[] = { "<", ">", "&", "\n", "\x01",
+	    "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x82\xac" };
+	static const char *const esc[] = { "\\u003c", "\\u003e", "\\u0026",
+	    "\\n", "\\u0001", "\\u2028", "\\u2029", "\xe2\x82\xac" };
+	char		 in[64], want[80];
+	struct json_buf	 b;
+	size_t		 k, off, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(sp) / sizeof(sp[0]); k++)
+		for (off = 0; off < 24; off++) {
+			memset(in, 'a', off);
+			n = off + (size_t)snprintf(in + off, sizeof(in) - off,
+			    "%sbbbbbbbbbbbbbbbbbbb", sp[k]);
+			memset(want, 'a', off);
+			(void)snprintf(want + off, sizeof(want) - off,
+			    "%sbbbbbbbbbbbbbbbbbbb", esc[k]);
+			json_buf_init(&b);
+			assert_int_equal(tuf_escape_file_form(
+			    (const uint8_t *)in, n, &b), 0);
+			assert_int_equal(b.len, strlen(want));
+			assert_memory_equal(b.data, want, b.len);
+			json_buf_cleanup(&b);
+		}
+}
+
 /* Names as in Notary's targets_escaping sample; sign form raw, file form escaped. */
 static void
 test_escaping_through_model(void **state)
@@ -352,6 +382,71 @@ static const struct bad bads[] = {
 	{ "root", "{\"signed\":{\"_type\":\"Root\",\"consistent_snapshot\":false,\"expires\":\"2029-11-24T14:05:22Z\",\"keys\":" OKKEY ",\"roles\":{},\"version\":1},\"signatures\":[]}", TUF_ERR_ROLE },
 };
 
+/* Strict standard base64: padding, no whitespace, zero trailing bits. */
+static void
+test_b64_strict(void **state)
+{
+	static const struct { const char *in, *out; } good[] = {
+		{ "", "" }, { "Zg==", "f" }, { "Zm8=", "fo" }, { "Zm9v", "foo" },
+		{ "Zm9vYg==", "foob" }, { "Zm9vYmE=", "fooba" },
+		{ "Zm9vYmFy", "foobar" }, { "+/+/", "\xfb\xff\xbf" },
+	};
+	static const char *const bad[] = { "Z", "Zg=", "Zh==", "Zm9=", "Z===",
+	    "=Zg=", "Zg=a", "Zg==Zg==", "Zm9vYg", "Zm 9v", "Zm9v\n", "Zm-_",
+	    "Zm9\x80" };
+	uint8_t		*raw;
+	size_t		 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(tuf_b64_decode(good[i].in, strlen(good[i].in),
+		    &raw, &n), 0);
+		assert_int_equal(n, strlen(good[i].out));
+		assert_memory_equal(raw, good[i].out, n);
+		free(raw);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (tuf_b64_decode(bad[i], strlen(bad[i]), &raw, &n) !=
+		    TUF_ERR_BASE64)
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_null(raw);
+	}
+}
+
+/*
+ * A file whose signed part is not the model's own writing (space, a
+ * "+00:00" offset the model writes as "Z"): signed_msg is still the
+ * canonical re-encoding of what came in, as Notary verifies.
+ */
+static void
+test_signed_msg_not_canonical(void **state)
+{
+	static const char file[] =
+	    "{\"signed\": {\"_type\":\"Timestamp\",\"version\":4, \"expires\":"
+	    "\"2026-12-09T14:03:23.5+00:00\",\"meta\":{\"snapshot\":{\"length\":"
+	    "885,\"hashes\":{\"sha256\":\"izWO9Wn25yAOiBL0dYxfuCZaq7ZLaRnorYhTV"
+	    "IpSSGI=\"}}}},\"signatures\":[]}";
+	static const char want[] =
+	    "{\"_type\":\"Timestamp\",\"expires\":\"2026-12-09T14:03:23.5+00:00"
+	    "\",\"meta\":{\"snapshot\":{\"hashes\":{\"sha256\":\"izWO9Wn25yAOiBL"
+	    "0dYxfuCZaq7ZLaRnorYhTVIpSSGI=\"},\"length\":885}},\"version\":4}";
+	struct tuf_meta	*m;
+	struct json_buf	 s;
+
+	(void)state;
+	assert_int_equal(tuf_meta_parse((const uint8_t *)file,
+	    sizeof(file) - 1, "timestamp", NULL, &m, NULL), 0);
+	assert_int_equal(m->signed_msg_len, sizeof(want) - 1);
+	assert_memory_equal(m->signed_msg, want, sizeof(want) - 1);
+	/* The model itself writes Go's form of the time. */
+	json_buf_init(&s);
+	assert_int_equal(tuf_meta_write_signed(m, &s), 0);
+	json_put_char(&s, '\0');
+	assert_non_null(strstr((char *)s.data, "\"2026-12-09T14:03:23.5Z\""));
+	json_buf_cleanup(&s);
+	tuf_meta_free(m);
+}
+
 static void
 test_parse_errors(void **state)
 {
@@ -438,7 +533,10 @@ main(void)
 		cmocka_unit_test(test_key_ids),
 		cmocka_unit_test(test_samples_roundtrip_and_verify),
 		cmocka_unit_test(test_escape_file_form),
+		cmocka_unit_test(test_escape_every_offset),
 		cmocka_unit_test(test_escaping_through_model),
+		cmocka_unit_test(test_b64_strict),
+		cmocka_unit_test(test_signed_msg_not_canonical),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_editing_helpers),
 	};

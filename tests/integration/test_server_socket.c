@@ -659,7 +659,7 @@ test_per_uid(const char *dir)
 	struct srv s;
 	char sock[320];
 	int fd[4], i, st = 0;
-	pid_t pid;
+	pid_t pid = -1;
 
 	snprintf(sock, sizeof(sock), "%s/uid.sock", dir);
 	if (srv_start(&s, sock, opts) != 0) {

@@ -465,6 +465,28 @@ audit_append(struct audit *a, const struct audit_record *rec)
 	return rc;
 }
 
+int
+audit_append_n(struct audit *a, const struct audit_record *recs, size_t n)
+{
+	off_t end = 0;
+	size_t i;
+	int rc = 0, wrc;
+
+	if (a == NULL || recs == NULL || n == 0)
+		return AUDIT_ERR_INVAL;
+	pthread_mutex_lock(&a->mu);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_locked(a, &recs[i], &end);
+	/* What was written is synced even when a later line failed. */
+	if (end > 0) {
+		wrc = sync_to(a, end);
+		if (rc == 0)
+			rc = wrc;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
 /* Appends the torn bytes to PATH.torn and syncs them, so nothing is lost. */
 static int
 torn_save(const char *path, const uint8_t *p, size_t n, char *tpath,

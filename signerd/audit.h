@@ -72,6 +72,14 @@ void audit_close(struct audit *a);
 int audit_append(struct audit *a, const struct audit_record *rec);
 
 /*
+ * The same for n records of one request: the lines are written in order
+ * and share one fdatasync. On failure none of them may be released (some
+ * may be on disk). Returns 0, AUDIT_ERR_INVAL or AUDIT_ERR_IO.
+ */
+int audit_append_n(struct audit *a, const struct audit_record *recs,
+    size_t n);
+
+/*
  * Checks the whole log at path: every line complete JSON with the required
  * fields, its own hash right, seq counting from 1, and prev equal to the
  * sha256 of the line before. Returns 0 with *lines set, or

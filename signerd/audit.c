@@ -495,15 +495,19 @@ audit_append_many(struct audit *a, const struct audit_record *recs, size_t n)
 {
 	off_t end = 0;
 	size_t i;
-	int rc = 0;
+	int rc = 0, wrc;
 
-	if (a == NULL || (recs == NULL && n > 0))
+	if (a == NULL || recs == NULL || n == 0)
 		return AUDIT_ERR_INVAL;
 	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = write_locked(a, &recs[i], &end);
-	if (rc == 0 && n > 0)
-		rc = sync_to(a, end);
+	/* What was written is synced even when a later line failed. */
+	if (end > 0) {
+		wrc = sync_to(a, end);
+		if (rc == 0)
+			rc = wrc;
+	}
 	pthread_mutex_unlock(&a->mu);
 	return rc;
 }

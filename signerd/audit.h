@@ -72,9 +72,9 @@ void audit_close(struct audit *a);
 int audit_append(struct audit *a, const struct audit_record *rec);
 
 /*
- * The same for n records of one request (e.g. targets and snapshot), in
- * order, covered by one sync. On failure the lines already written stay
- * (they are synced by a later append) and nothing must be released.
+ * The same for n records of one request: the lines are written in order
+ * and share one fdatasync. On failure none of them may be released (some
+ * may be on disk). Returns 0, AUDIT_ERR_INVAL or AUDIT_ERR_IO.
  */
 int audit_append_many(struct audit *a, const struct audit_record *recs,
     size_t n);

@@ -646,12 +646,14 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		ledger_err(err, r, msg);
 		return -1;
 	}
-	if (c->sd->audit != NULL &&
+	/* One sync for all the request's lines (a request with a signerd-held
+	 * snapshot has two). */
+	if (c->sd->audit != NULL && n > 0 &&
 	    audit_append_many(c->sd->audit, rec, n) != 0) {
 		/* Committed but not released; a retry returns it. */
-		op_log(c->sd, LOG_ERR, "audit log write failed; signature of "
-		    "%s v%lld withheld", files[0].role,
-		    (long long)files[0].version);
+		op_log(c->sd, LOG_ERR, "audit log write failed; "
+		    "signatures of %s v%lld%s withheld", files[0].role,
+		    (long long)files[0].version, n > 1 ? " and the rest" : "");
 		audit_failed = 1;
 	}
 	for (i = 0; i < n; i++)

@@ -171,18 +171,128 @@ get_file(struct repo *r, struct notary_http *h, const struct truststore *old,
 	return 0;
 }
 
+/* Internal: the fast path met something only the full path can judge. */
+#define REPO_RETRY	-100
+
+/*
+ * One pass over the chain. fast: start from the pinned root without
+ * downloading root.json (as a Notary client with a cached root does); any
+ * verification failure, or a snapshot naming another root, returns
+ * REPO_RETRY so that the full path (root.json and its rotations) decides.
+ */
+static int
+fetch_chain(struct repo *r, struct notary_http *h, const struct truststore *old,
+    int fast, char *msg, size_t len)
+{
+	const struct truststore_file	*pin = truststore_get(old, "root");
+	const struct tuf_filemeta	*rfm;
+	struct tuf_error		 te;
+	const char			*next;
+	char				 role[256];
+	uint8_t				*buf = NULL, d[32];
+	size_t				 blen, i;
+	int				 rc;
+
+	tuf_verifier_free(r->v);
+	r->v = NULL;
+	truststore_free(&r->files);
+	if (tuf_verifier_new(r->gun, &r->v) != 0)
+		return fail(msg, len, REPO_ERR_NOMEM, "out of memory");
+	/* Versions never go below what was verified before. */
+	if (truststore_get(old, "timestamp") != NULL) {
+		static const char *const roles[] = { "timestamp", "snapshot",
+		    "targets" };
+		struct tuf_meta *pm;
+
+		for (i = 0; i < 3; i++) {
+			const struct truststore_file *pf =
+			    truststore_get(old, roles[i]);
+			if (pf == NULL || tuf_meta_parse(pf->data, pf->len,
+			    roles[i], NULL, &pm, NULL) != 0)
+				continue;
+			(void)tuf_verifier_set_min_version(r->v, roles[i],
+			    pm->version);
+			tuf_meta_free(pm);
+		}
+	}
+	if (fast) {
+		r->pinned_version = root_version(pin->data, pin->len);
+		if (tuf_verifier_load_root(r->v, pin->data, pin->len, 1,
+		    &te) != 0)
+			return REPO_RETRY;
+		if (truststore_set(&r->files, "root", pin->data, pin->len) != 0)
+			goto nomem;
+	} else if ((rc = load_roots(r, h, old, msg, len)) != 0)
+		return rc;
+	if ((rc = get_file(r, h, old, "timestamp", "", &buf, &blen, msg,
+	    len)) != 0)
+		goto out;
+	if (tuf_verifier_load_timestamp(r->v, buf, blen, &te) != 0)
+		goto untrusted;
+	if (truststore_set(&r->files, "timestamp", buf, blen) != 0)
+		goto nomem;
+	free(buf);
+	if ((rc = get_file(r, h, old, "snapshot", "timestamp", &buf, &blen,
+	    msg, len)) != 0)
+		goto out;
+	if (tuf_verifier_load_snapshot(r->v, buf, blen, &te) != 0)
+		goto untrusted;
+	if (truststore_set(&r->files, "snapshot", buf, blen) != 0)
+		goto nomem;
+	free(buf);
+	buf = NULL;
+	if (fast) {
+		/* The snapshot names the current root: is it ours? */
+		rfm = tuf_meta_get_filemeta(tuf_verifier_get(r->v, "snapshot"),
+		    "root");
+		SHA256(pin->data, pin->len, d);
+		if (rfm == NULL || !rfm->has_sha256 ||
+		    rfm->length != (int64_t)pin->len ||
+		    memcmp(rfm->sha256, d, 32) != 0)
+			return REPO_RETRY;
+	}
+	if ((rc = get_file(r, h, old, "targets", "snapshot", &buf, &blen,
+	    msg, len)) != 0)
+		goto out;
+	if (tuf_verifier_load_targets(r->v, "targets", buf, blen, &te) != 0)
+		goto untrusted;
+	if (truststore_set(&r->files, "targets", buf, blen) != 0)
+		goto nomem;
+	free(buf);
+	buf = NULL;
+	while ((next = tuf_verifier_next_delegation(r->v)) != NULL) {
+		if (strlen(next) >= sizeof(role))
+			goto nomem;
+		memcpy(role, next, strlen(next) + 1);
+		if ((rc = get_file(r, h, old, role, "snapshot", &buf, &blen,
+		    msg, len)) != 0)
+			goto out;
+		if (tuf_verifier_load_targets(r->v, role, buf, blen, &te) != 0)
+			goto untrusted;
+		if (truststore_set(&r->files, role, buf, blen) != 0)
+			goto nomem;
+		free(buf);
+		buf = NULL;
+	}
+	rc = 0;
+	goto out;
+untrusted:
+	rc = fast ? REPO_RETRY : fail(msg, len, REPO_ERR_UNTRUSTED,
+	    "trust data of %s refused: %s", r->gun, te.message);
+	goto out;
+nomem:
+	rc = fail(msg, len, REPO_ERR_NOMEM, "out of memory");
+out:
+	free(buf);
+	return rc;
+}
+
 int
 repo_fetch(struct notary_http *h, const char *trust_dir, const char *gun,
     struct repo **out, char *msg, size_t len)
 {
 	struct repo		*r;
 	struct truststore	 old;
-	struct tuf_error	 te;
-	const struct truststore_file *f;
-	const char		*next;
-	char			 role[256];
-	uint8_t			*buf = NULL;
-	size_t			 blen;
 	int			 rc, ts;
 
 	*out = NULL;
@@ -200,80 +310,15 @@ repo_fetch(struct notary_http *h, const char *trust_dir, const char *gun,
 		    "reading the trust data of %s under %s: %s", gun,
 		    trust_dir, truststore_strerror(ts));
 	}
-	if (tuf_verifier_new(gun, &r->v) != 0) {
-		rc = fail(msg, len, REPO_ERR_NOMEM, "out of memory");
-		goto out;
+	rc = REPO_RETRY;
+	if (truststore_get(&old, "root") != NULL)
+		rc = fetch_chain(r, h, &old, 1, msg, len);
+	if (rc == REPO_RETRY)
+		rc = fetch_chain(r, h, &old, 0, msg, len);
+	if (rc == 0) {
+		*out = r;
+		r = NULL;
 	}
-	/* Versions never go below what was verified before. */
-	if ((f = truststore_get(&old, "timestamp")) != NULL) {
-		const char *roles[] = { "timestamp", "snapshot", "targets" };
-		struct tuf_meta *pm;
-		size_t i;
-
-		for (i = 0; i < 3; i++) {
-			const struct truststore_file *pf =
-			    truststore_get(&old, roles[i]);
-			if (pf == NULL || tuf_meta_parse(pf->data, pf->len,
-			    roles[i], NULL, &pm, NULL) != 0)
-				continue;
-			(void)tuf_verifier_set_min_version(r->v, roles[i],
-			    pm->version);
-			tuf_meta_free(pm);
-		}
-	}
-	if ((rc = load_roots(r, h, &old, msg, len)) != 0)
-		goto out;
-	if ((rc = get_file(r, h, &old, "timestamp", "", &buf, &blen, msg,
-	    len)) != 0)
-		goto out;
-	if (tuf_verifier_load_timestamp(r->v, buf, blen, &te) != 0)
-		goto untrusted;
-	if (truststore_set(&r->files, "timestamp", buf, blen) != 0)
-		goto nomem;
-	free(buf);
-	if ((rc = get_file(r, h, &old, "snapshot", "timestamp", &buf, &blen,
-	    msg, len)) != 0)
-		goto out;
-	if (tuf_verifier_load_snapshot(r->v, buf, blen, &te) != 0)
-		goto untrusted;
-	if (truststore_set(&r->files, "snapshot", buf, blen) != 0)
-		goto nomem;
-	free(buf);
-	if ((rc = get_file(r, h, &old, "targets", "snapshot", &buf, &blen,
-	    msg, len)) != 0)
-		goto out;
-	if (tuf_verifier_load_targets(r->v, "targets", buf, blen, &te) != 0)
-		goto untrusted;
-	if (truststore_set(&r->files, "targets", buf, blen) != 0)
-		goto nomem;
-	free(buf);
-	buf = NULL;
-	while ((next = tuf_verifier_next_delegation(r->v)) != NULL) {
-		if (strlen(next) >= sizeof(role))
-			goto nomem;
-		memcpy(role, next, strlen(next) + 1);
-		if ((rc = get_file(r, h, &old, role, "snapshot", &buf, &blen,
-		    msg, len)) != 0)
-			goto out;
-		if (tuf_verifier_load_targets(r->v, role, buf, blen, &te) != 0)
-			goto untrusted;
-		if (truststore_set(&r->files, role, buf, blen) != 0)
-			goto nomem;
-		free(buf);
-		buf = NULL;
-	}
-	*out = r;
-	r = NULL;
-	rc = 0;
-	goto out;
-untrusted:
-	rc = fail(msg, len, REPO_ERR_UNTRUSTED, "trust data of %s refused: %s",
-	    gun, te.message);
-	goto out;
-nomem:
-	rc = fail(msg, len, REPO_ERR_NOMEM, "out of memory");
-out:
-	free(buf);
 	truststore_free(&old);
 	repo_free(r);
 	return rc;

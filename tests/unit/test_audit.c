@@ -156,6 +156,36 @@ expect_ok(int64_t nlines)
 	assert_int_equal(lines, nlines);
 }
 
+/* Several records of one request: written in order, one chain, one sync. */
+static void
+test_append_n(void **state)
+{
+	struct audit_record r[3];
+	struct audit *a = NULL;
+	uint8_t h[3][AUDIT_HASH_LEN];
+	char msg[256];
+	int i;
+
+	(void)state;
+	write_log(1);
+	if (audit_open(path, &a, NULL, msg, sizeof(msg)) != 0)
+		fail_msg("audit_open: %s", msg);
+	for (i = 0; i < 3; i++)
+		record(&r[i], i + 3, h[i]);
+	r[1].role = "snapshot";
+	assert_int_equal(audit_append_many(a, r, 3), 0);
+	assert_int_equal(audit_append_many(a, r, 0), AUDIT_ERR_INVAL);
+	assert_int_equal(audit_append_many(a, NULL, 1), AUDIT_ERR_INVAL);
+	/* A record that cannot be written fails the call; those before it
+	 * are still chained and on disk. */
+	record(&r[0], 7, h[0]);
+	record(&r[1], 8, h[1]);
+	r[1].detail = "bad \xff utf-8";
+	assert_int_equal(audit_append_many(a, r, 2), AUDIT_ERR_INVAL);
+	audit_close(a);
+	expect_ok(5);
+}
+
 static void
 test_chain_verifies(void **state)
 {
@@ -556,6 +586,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_chain_verifies, fresh),
+		cmocka_unit_test_setup(test_append_n, fresh),
 		cmocka_unit_test_setup(test_edited_line, fresh),
 		cmocka_unit_test_setup(test_edited_line_rehashed, fresh),
 		cmocka_unit_test_setup(test_removed_line, fresh),

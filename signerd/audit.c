@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "json.h"
+#include "digest.h"
 #include "msg.h"
 
 /* Every line ends with this key and the hex sha256 of all bytes before it. */
@@ -54,25 +55,7 @@ audit_strerror(int code)
 static int
 sha256(const void *p, size_t n, uint8_t out[AUDIT_HASH_LEN])
 {
-	unsigned int olen = 0;
-
-	if (EVP_Digest(p, n, out, &olen, EVP_sha256(), NULL) != 1 ||
-	    olen != AUDIT_HASH_LEN)
-		return AUDIT_ERR_NOMEM;
-	return 0;
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
+	return signerd_sha256(p, n, out) == 0 ? 0 : AUDIT_ERR_NOMEM;
 }
 
 static int
@@ -311,13 +294,13 @@ line_build(const struct audit_record *rec, int64_t seq,
 	put_opt_str(&b, ",\"key_id\":", rec->key_id, 256);
 	json_put_raw(&b, ",\"sha256\":", 10);
 	if (rec->sha256 != NULL) {
-		hex(rec->sha256, AUDIT_HASH_LEN, hx);
+		signerd_hex(rec->sha256, AUDIT_HASH_LEN, hx);
 		json_put_str(&b, hx, HEX_LEN);
 	} else
 		json_put_raw(&b, "null", 4);
 	put_opt_str(&b, ",\"outcome\":", rec->outcome, 64);
 	put_opt_str(&b, ",\"detail\":", rec->detail, 1024);
-	hex(prev, AUDIT_HASH_LEN, hx);
+	signerd_hex(prev, AUDIT_HASH_LEN, hx);
 	json_put_raw(&b, ",\"prev\":", 8);
 	json_put_str(&b, hx, HEX_LEN);
 	if (b.err != 0) {
@@ -327,7 +310,7 @@ line_build(const struct audit_record *rec, int64_t seq,
 	}
 	if ((rc = sha256(b.data, b.len, self)) != 0)
 		goto out;
-	hex(self, AUDIT_HASH_LEN, hx);
+	signerd_hex(self, AUDIT_HASH_LEN, hx);
 	json_put_raw(&b, SELF_KEY, SELF_KEY_LEN);
 	json_put_raw(&b, hx, HEX_LEN);
 	json_put_raw(&b, "\"}\n", 3);
@@ -633,7 +616,7 @@ recover(struct audit *a, const char *path, struct audit_open_info *info,
 		info->torn_bytes = torn;
 		if ((rc = sha256(buf + end, torn, h)) != 0)
 			goto out;
-		hex(h, AUDIT_HASH_LEN, hx);
+		signerd_hex(h, AUDIT_HASH_LEN, hx);
 		snprintf(detail, sizeof(detail), "moved a torn last line of"
 		    " %zu bytes with sha256 %s to the .torn file", torn, hx);
 		memset(&rec, 0, sizeof(rec));

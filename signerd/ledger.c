@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "ledger.h"
+#include "digest.h"
 #include "msg.h"
 
 #define LEDGER_SCHEMA_VERSION	1
@@ -102,25 +103,7 @@ ledger_strerror(int code)
 static int
 sha256(const uint8_t *p, size_t n, uint8_t out[LEDGER_HASH_LEN])
 {
-	unsigned int olen = 0;
-
-	if (EVP_Digest(p, n, out, &olen, EVP_sha256(), NULL) != 1 ||
-	    olen != LEDGER_HASH_LEN)
-		return LEDGER_ERR_NOMEM;
-	return 0;
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
+	return signerd_sha256(p, n, out) == 0 ? 0 : LEDGER_ERR_NOMEM;
 }
 
 static int
@@ -433,7 +416,7 @@ check_locked(sqlite3 *db, const char *gun, const char *role,
 		return LEDGER_ERR_ROLLBACK;
 	}
 	if (version == last && memcmp(hash, last_hash, LEDGER_HASH_LEN) != 0) {
-		hex(last_hash, LEDGER_HASH_LEN, hx);
+		signerd_hex(last_hash, LEDGER_HASH_LEN, hx);
 		signerd_msg_set(msg, msglen, "%s %s: version %lld was already signed"
 		    " with sha256 %s", gun, role, (long long)version, hx);
 		return LEDGER_ERR_EQUIVOCATION;

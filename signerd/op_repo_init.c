@@ -137,7 +137,7 @@ op_repo_init(const struct op_call *c, struct json_buf *out,
 	if (lr == 0) {
 		/* A root on record: this request again, or a conflict. */
 		memset(&kept, 0, sizeof(kept));
-		if ((lr = op_retry(c, gun, fp, out, &kept, err)) != 0) {
+		if ((lr = op_retry(c, gun, fp, NULL, out, &kept, err)) != 0) {
 			if (lr > 0) {
 				for (i = 0; i < kept.nfiles; i++)
 					if (strcmp(kept.files[i].role,

@@ -143,8 +143,10 @@ int op_last(struct signerd *sd, const char *gun, const char *role,
  * After a refusal that a retry would also meet (rollback, conflict): the
  * stored result of this very request, if any, replaces the error (1).
  */
+struct op_rebuild;
 int op_retry_after(const struct op_call *c, const char *gun,
-    const uint8_t fp[32], struct json_buf *out, struct proto_error *err);
+    const uint8_t fp[32], const struct op_rebuild *rb, struct json_buf *out,
+    struct proto_error *err);
 
 /* A key of spec's keyids that signerd holds. not_found when none. */
 int op_held_key(const struct op_call *c, const struct tuf_keyset *keys,
@@ -163,6 +165,23 @@ struct op_file {
 	int64_t		 version;
 	const char	*key_id;
 	struct json_buf	 buf;
+	/* Store a recipe, not the bytes: the op can rebuild it (op_rebuild). */
+	int		 recipe;
+	struct tuf_time	 expires;	/* with recipe: the expiry signed */
+};
+
+/*
+ * For a file stored as a recipe: the op's model of it before signing,
+ * rebuilt by re-applying the request's intent to its base (a retry has the
+ * same fingerprint, so the same base and intent). op_retry then sets the
+ * recorded version, expiry and signatures, writes the file and checks its
+ * sha256 against the ledger's; a mismatch is an internal error, never a
+ * new signature.
+ */
+struct op_rebuild {
+	int	(*fn)(const struct op_call *c, void *ctx, const char *role,
+		    struct tuf_meta **out, struct proto_error *err);
+	void	*ctx;
 };
 
 /*
@@ -181,7 +200,8 @@ int op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
  */
 struct ledger_result;
 int op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
-    struct json_buf *out, struct ledger_result *keep, struct proto_error *err);
+    const struct op_rebuild *rb, struct json_buf *out,
+    struct ledger_result *keep, struct proto_error *err);
 
 /* Writes "files":{role:bytes,...} for a stored or new result. */
 void op_put_files(struct json_buf *out, const char *const *roles,

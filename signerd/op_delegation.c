@@ -216,7 +216,7 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 	}
 	if (op_get_base(c, &base, err) != 0)
 		goto out;
-	if (op_fingerprint(c->req, fp) != 0 ||
+	if (op_fingerprint(c->req, &base, fp) != 0 ||
 	    ledger_gun_lock(sd->ledger, gun) != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		goto out;

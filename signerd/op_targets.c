@@ -225,14 +225,16 @@ op_load_base(const struct op_call *c, const char *gun,
 	*root = *tg = *snap = NULL;
 	*snapid = NULL;
 	b = op_base_get(base, "root", &len);
-	if (op_trust_root(c, gun, b, len, root, err) != 0)
+	if (op_trust_root(c, gun, b, len, op_base_hash(base, "root"), root,
+	    err) != 0)
 		return -1;
 	if ((b = op_base_get(base, "targets", &len)) == NULL) {
 		proto_error_field(err, PROTO_CODE_BAD_REQUEST, "base.targets",
 		    "the current targets file is required");
 		return -1;
 	}
-	if (op_trust_role(c, gun, "targets", b, len, &(*root)->root.keys,
+	if (op_trust_role(c, gun, "targets", b, len, op_base_hash(base,
+	    "targets"), &(*root)->root.keys,
 	    tuf_root_role(&(*root)->root, "targets"), tg, err) != 0)
 		return -1;
 	if (op_held_key(c, &(*root)->root.keys, tuf_root_role(&(*root)->root,
@@ -244,7 +246,8 @@ op_load_base(const struct op_call *c, const char *gun,
 		    "snapshot is required");
 		return -1;
 	}
-	return op_trust_role(c, gun, "snapshot", b, len, &(*root)->root.keys,
+	return op_trust_role(c, gun, "snapshot", b, len, op_base_hash(base,
+	    "snapshot"), &(*root)->root.keys,
 	    tuf_root_role(&(*root)->root, "snapshot"), snap, err);
 }
 
@@ -315,7 +318,7 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	    read_removes(c, &rm, &rml, &nrm, adds, nadd, err) != 0 ||
 	    op_get_base(c, &base, err) != 0)
 		goto out;
-	if (op_fingerprint(c->req, fp) != 0 ||
+	if (op_fingerprint(c->req, &base, fp) != 0 ||
 	    ledger_gun_lock(sd->ledger, gun) != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		goto out;
@@ -337,7 +340,8 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 			goto out;
 		}
 		if ((b = op_base_get(&base, role, &len)) != NULL) {
-			if (op_trust_role(c, gun, role, b, len, ks, spec, &m,
+			if (op_trust_role(c, gun, role, b, len,
+			    op_base_hash(&base, role), ks, spec, &m,
 			    err) != 0)
 				goto out;
 		} else {

@@ -16,6 +16,9 @@
 #include "ops.h"
 #include "policy.h"
 
+/* Where a file's signatures start: the envelope's last member. */
+static const char sigs_key[] = ",\"signatures\":[";
+
 void
 op_log(const struct signerd *sd, int prio, const char *fmt, ...)
 {
@@ -68,7 +71,8 @@ op_allow(const struct op_call *c, const char *gun, const char *role,
 }
 
 int
-op_fingerprint(const struct proto_req *req, uint8_t fp[32])
+op_fingerprint(const struct proto_req *req, const struct op_base *base,
+    uint8_t fp[32])
 {
 	EVP_MD_CTX *md;
 	struct json_buf b;
@@ -101,7 +105,12 @@ op_fingerprint(const struct proto_req *req, uint8_t fp[32])
 				s = json_value_str(bv, &slen);
 				if (s == NULL)
 					s = "", slen = 0;
-				SHA256((const uint8_t *)s, slen, h);
+				/* op_get_base read the same members in order. */
+				if (base != NULL && j < base->n &&
+				    (const uint8_t *)s == base->bytes[j])
+					memcpy(h, base->hash[j], sizeof(h));
+				else
+					SHA256((const uint8_t *)s, slen, h);
 				EVP_DigestUpdate(md, h, sizeof(h));
 			}
 			continue;
@@ -173,6 +182,7 @@ op_get_base(const struct op_call *c, struct op_base *b,
 		b->role[b->n] = key;
 		b->bytes[b->n] = (const uint8_t *)s;
 		b->len[b->n] = slen;
+		SHA256((const uint8_t *)s, slen, b->hash[b->n]);
 		b->n++;
 	}
 	return 0;
@@ -189,6 +199,17 @@ op_base_get(const struct op_base *b, const char *role, size_t *len)
 			return b->bytes[i];
 		}
 	*len = 0;
+	return NULL;
+}
+
+const uint8_t *
+op_base_hash(const struct op_base *b, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->role[i], role) == 0)
+			return b->hash[i];
 	return NULL;
 }
 
@@ -338,7 +359,8 @@ now_sec(const struct signerd *sd)
 
 int
 op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
-    size_t len, struct tuf_meta **root, struct proto_error *err)
+    size_t len, const uint8_t *hash, struct tuf_meta **root,
+    struct proto_error *err)
 {
 	uint8_t h[32], lh[LEDGER_HASH_LEN];
 	struct tuf_error te;
@@ -362,7 +384,10 @@ op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
 		    "the current root is required");
 		return -1;
 	}
-	SHA256(buf, len, h);
+	if (hash != NULL)
+		memcpy(h, hash, sizeof(h));
+	else
+		SHA256(buf, len, h);
 	if (memcmp(h, lh, sizeof(h)) != 0) {
 		proto_error_set(err, PROTO_CODE_UNTRUSTED, "base.root is not "
 		    "the root signerd signed for this GUN (version %lld on "
@@ -411,7 +436,8 @@ count_valid(const struct tuf_meta *m, const struct tuf_keyset *keys,
 
 int
 op_trust_role(const struct op_call *c, const char *gun, const char *role,
-    const uint8_t *buf, size_t len, const struct tuf_keyset *keys,
+    const uint8_t *buf, size_t len, const uint8_t *hash,
+    const struct tuf_keyset *keys,
     const struct tuf_role *spec, struct tuf_meta **out,
     struct proto_error *err)
 {
@@ -435,7 +461,10 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 		goto fail;
 	}
 	known = r == 0;
-	SHA256(buf, len, h);
+	if (hash != NULL)
+		memcpy(h, hash, sizeof(h));
+	else
+		SHA256(buf, len, h);
 	if (known && m->version < ver) {
 		proto_error_set(err, PROTO_CODE_ROLLBACK, "%s: version %lld is "
 		    "below version %lld signerd already signed", what,
@@ -522,6 +551,8 @@ op_sign_write(struct tuf_meta *m, const struct tuf_key *tk,
 {
 	struct tuf_signer s = { tk, sign_cb, (void *)k };
 	struct tuf_error te;
+	struct json_buf tail;
+	size_t i;
 	int r;
 
 	if ((r = tuf_meta_sign(m, &s, 1, &te)) != 0) {
@@ -531,9 +562,38 @@ op_sign_write(struct tuf_meta *m, const struct tuf_key *tk,
 		    te.message : tuf_strerror(r));
 		return -1;
 	}
-	if ((r = tuf_meta_write(m, file)) != 0 || file->err != 0) {
+	/*
+	 * The file is {"signed":<sign form escaped>,"signatures":[...]}, as
+	 * tuf_meta_write writes it; the sign form was just made by signing,
+	 * so escape that instead of encoding megabytes a second time.
+	 */
+	json_buf_init(&tail);
+	tail.flags |= JSON_BUF_SIGNING_FORM;
+	json_put_raw(&tail, sigs_key, sizeof(sigs_key) - 1);
+	for (i = 0; i < m->nsigs; i++) {
+		if (i > 0)
+			json_put_char(&tail, ',');
+		OP_PUTS(&tail, "{\"keyid\":");
+		json_put_str(&tail, m->sigs[i].keyid, strlen(m->sigs[i].keyid));
+		OP_PUTS(&tail, ",\"method\":");
+		json_put_str(&tail, m->sigs[i].method,
+		    strlen(m->sigs[i].method));
+		OP_PUTS(&tail, ",\"sig\":\"");
+		(void)tuf_b64_encode(m->sigs[i].sig, m->sigs[i].sig_len, &tail);
+		OP_PUTS(&tail, "\"}");
+	}
+	OP_PUTS(&tail, "]}");
+	json_buf_reserve(file, m->signed_msg_len + m->signed_msg_len / 16 +
+	    tail.len + 16);
+	OP_PUTS(file, "{\"signed\":");
+	r = m->signed_msg == NULL || tail.err != 0 ? TUF_ERR_NOMEM :
+	    tuf_escape_file_form(m->signed_msg, m->signed_msg_len, file);
+	if (r == 0)
+		r = tuf_escape_file_form(tail.data, tail.len, file);
+	json_buf_cleanup(&tail);
+	if (r != 0 || file->err != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "writing %s: %s",
-		    m->role, tuf_strerror(r));
+		    m->role, tuf_strerror(r != 0 ? r : TUF_ERR_NOMEM));
 		return -1;
 	}
 	return 0;
@@ -578,7 +638,6 @@ op_put_files(struct json_buf *out, const char *const *roles,
 #define RECIPE_MAGIC	"\0SDR1"
 #define RECIPE_MAGIC_LEN 5
 #define RECIPE_HEAD	(RECIPE_MAGIC_LEN + 8 + 8 + 4 + 4)
-static const char sigs_key[] = ",\"signatures\":[";
 
 static size_t
 tail_off(const uint8_t *b, size_t n)
@@ -709,7 +768,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	struct ledger_file lf[LEDGER_MAX_FILES];
 	const char *roles[LEDGER_MAX_FILES];
 	const uint8_t *bytes[LEDGER_MAX_FILES];
-	size_t lens[LEDGER_MAX_FILES], i;
+	size_t lens[LEDGER_MAX_FILES], i, total;
 	struct audit_record rec[LEDGER_MAX_FILES];
 	struct json_buf rcp[LEDGER_MAX_FILES];
 	char msg[256];
@@ -792,11 +851,14 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		r = -1;
 		goto out;
 	}
+	total = 64 + extra_len;
 	for (i = 0; i < n; i++) {
 		roles[i] = files[i].role;
 		bytes[i] = files[i].buf.data;
 		lens[i] = files[i].buf.len;
+		total += lens[i] + lens[i] / 8 + 64;	/* quotes escaped */
 	}
+	json_buf_reserve(out, total);	/* megabytes: grow once, not by doubling */
 	json_put_char(out, '{');
 	op_put_files(out, roles, bytes, lens, n);
 	if (extra != NULL)

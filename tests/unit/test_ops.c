@@ -580,9 +580,25 @@ test_recipe(void **state)
 	    "\"gun\":\"" GUN "\",\"role\":\"targets\",\"add\":[{\"name\":"
 	    "\"v1.0\",\"sha256\":\"" D64A "\",\"length\":3}]";
 	int64_t guns, sigs;
+	struct tuf_meta *m;
+	struct json_buf b;
+	const char *p;
+	size_t i, len;
 
 	assert_int_equal(ok_call(f, init_req(f, 0), NULL, &repo), 0);
 	assert_int_equal(ok_call(f, add, &repo, &out), 0);
+	/* op_sign_write's file is what tuf_meta_write writes, byte for byte. */
+	for (i = 0; i < out.n; i++) {
+		p = files_get(&out, out.role[i], &len);
+		assert_int_equal(tuf_meta_parse((const uint8_t *)p, len,
+		    out.role[i], NULL, &m, NULL), 0);
+		json_buf_init(&b);
+		assert_int_equal(tuf_meta_write(m, &b), 0);
+		assert_int_equal(b.len, len);
+		assert_memory_equal(b.data, p, len);
+		json_buf_cleanup(&b);
+		tuf_meta_free(m);
+	}
 	/* Stored: snapshot in full, targets as a small recipe. */
 	assert_int_equal(ledger_sql(f, "SELECT count(*) FROM files WHERE "
 	    "role='targets' AND version=2 AND substr(bytes,1,1)=x'00' AND "

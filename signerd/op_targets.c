@@ -182,6 +182,7 @@ rebuild_role(const struct op_call *c, void *ctx, const char *role,
     struct tuf_meta **out, struct proto_error *err)
 {
 	const struct rebuild_ctx *x = ctx;
+	struct tuf_parse_opts po = { .no_sign_form = 1 };	/* written, never verified */
 	struct tuf_error te;
 	struct tuf_meta *m = NULL;
 	const uint8_t *b;
@@ -197,7 +198,7 @@ rebuild_role(const struct op_call *c, void *ctx, const char *role,
 	}
 	/* The base was trusted when the original request was signed. */
 	if ((b = op_base_get(x->base, role, &len)) != NULL)
-		r = tuf_meta_parse(b, len, role, NULL, &m, &te);
+		r = tuf_meta_parse(b, len, role, &po, &m, &te);
 	else
 		r = tuf_meta_new(role, &m);
 	if (r != 0) {

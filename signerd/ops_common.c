@@ -442,6 +442,7 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
     struct proto_error *err)
 {
 	uint8_t h[32], lh[LEDGER_HASH_LEN];
+	struct tuf_parse_opts po = { .no_sign_form = 0 };
 	struct tuf_error te;
 	struct tuf_meta *m = NULL;
 	char what[96];
@@ -450,21 +451,23 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 
 	*out = NULL;
 	snprintf(what, sizeof(what), "base.%s", role);
-	if ((r = tuf_meta_parse(buf, len, role, NULL, &m, &te)) != 0) {
-		op_tuf_error(err, what, r, &te);
-		return -1;
-	}
 	r = op_last(c->sd, gun, role, &ver, lh);
 	if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
 		    ledger_strerror(r));
-		goto fail;
+		return -1;
 	}
 	known = r == 0;
 	if (hash != NULL)
 		memcpy(h, hash, sizeof(h));
 	else
 		SHA256(buf, len, h);
+	/* The file signerd signed last needs no signature check: no sign form. */
+	po.no_sign_form = known && memcmp(h, lh, sizeof(h)) == 0;
+	if ((r = tuf_meta_parse(buf, len, role, &po, &m, &te)) != 0) {
+		op_tuf_error(err, what, r, &te);
+		return -1;
+	}
 	if (known && m->version < ver) {
 		proto_error_set(err, PROTO_CODE_ROLLBACK, "%s: version %lld is "
 		    "below version %lld signerd already signed", what,

@@ -665,6 +665,8 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	}
 	if (r != 0 || (r = parse_sigs(&p, sigs, m)) != 0)
 		goto out;
+	if (opts != NULL && opts->no_sign_form)
+		goto done;
 	json_buf_init(&msg);
 	json_write_canonical_form(&msg, sg, JSON_FORM_SIGN);
 	if (msg.err == 0)
@@ -674,6 +676,7 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 		r = tuf_err(err, TUF_ERR_NOMEM, role, "out of memory");
 		goto out;
 	}
+done:
 	*out = m;
 	m = NULL;	/* transferred */
 	r = 0;

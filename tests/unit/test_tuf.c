@@ -355,7 +355,7 @@ static const struct bad bads[] = {
 static void
 test_parse_errors(void **state)
 {
-	struct tuf_parse_opts	 small = { 16 };
+	struct tuf_parse_opts	 small = { .max_bytes = 16 };
 	struct tuf_meta		*m;
 	struct tuf_error	 e;
 	size_t			 i;

@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const roles[] = { "root", "targets", "snapshot",
 	    "timestamp", "targets/releases" };
-	struct tuf_parse_opts	 o = { 1 << 20 };
+	struct tuf_parse_opts	 o = { .max_bytes = 1 << 20 };
 	struct tuf_meta		*m;
 	struct tuf_error	 e;
 	size_t			 i, j;

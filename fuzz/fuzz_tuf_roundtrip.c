@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check(const uint8_t *data, size_t size, const char *role)
 {
-	struct tuf_parse_opts	 o = { 1 << 20 };
+	struct tuf_parse_opts	 o = { .max_bytes = 1 << 20 };
 	struct tuf_meta		*a = NULL, *b = NULL;
 	struct json_buf		 w1, w2, s1;
 

@@ -33,11 +33,20 @@
 
 struct ledger;
 
+/*
+ * A file's bytes may be a recipe instead of the document: a blob starting
+ * with a NUL byte, which no metadata document does. The ledger stores and
+ * returns it as is and does not check it against hash; whoever rebuilds the
+ * document from it must check the result's sha256 against hash.
+ */
+#define LEDGER_IS_RECIPE(b, n)	((n) > 0 && (b) != NULL && \
+	((const uint8_t *)(b))[0] == 0)
+
 /* One signed file of a request's result. */
 struct ledger_file {
 	const char	*role;
 	int64_t		 version;
-	uint8_t		 hash[LEDGER_HASH_LEN];	/* sha256 of bytes */
+	uint8_t		 hash[LEDGER_HASH_LEN];	/* sha256 of the document */
 	const uint8_t	*bytes;
 	size_t		 len;
 };
@@ -100,7 +109,7 @@ int ledger_check(struct ledger *l, const char *gun, const char *role,
  * (synced to disk before returning). Concurrent calls share one
  * transaction and one fsync (group commit); each is still all-or-none. Each file is checked again inside the
  * transaction as ledger_check does; the hashes are recomputed from the
- * bytes and must match. Committing the same fingerprint with the same
+ * bytes and must match (except for a recipe). Committing the same fingerprint with the same
  * files again is a no-op success; with other files, LEDGER_ERR_CONFLICT.
  */
 int ledger_commit(struct ledger *l, const char *gun,

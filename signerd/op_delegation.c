@@ -216,7 +216,7 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 	}
 	if (op_get_base(c, &base, err) != 0)
 		goto out;
-	if (op_fingerprint(c->req, fp) != 0 ||
+	if (op_fingerprint(c->req, &base, fp) != 0 ||
 	    ledger_gun_lock(sd->ledger, gun) != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		goto out;
@@ -291,7 +291,7 @@ op_delegation_update(const struct op_call *c, struct json_buf *out,
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
 out:
 	/* A retry meets rollback or conflict: its stored result, if kept. */
-	if (r != 0 && locked && op_retry_after(c, gun, fp, out, err))
+	if (r != 0 && locked && op_retry_after(c, gun, fp, NULL, out, err))
 		r = 0;
 	if (locked)
 		ledger_gun_unlock(sd->ledger, gun);

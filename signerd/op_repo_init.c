@@ -124,7 +124,7 @@ op_repo_init(const struct op_call *c, struct json_buf *out,
 	    &s, &len, err) != 0 || op_parse_server_key("snapshot_key", s, len,
 	    &sn_key, err) != 0))
 		goto out;
-	if (op_fingerprint(c->req, fp) != 0) {
+	if (op_fingerprint(c->req, NULL, fp) != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -137,7 +137,7 @@ op_repo_init(const struct op_call *c, struct json_buf *out,
 	if (lr == 0) {
 		/* A root on record: this request again, or a conflict. */
 		memset(&kept, 0, sizeof(kept));
-		if ((lr = op_retry(c, gun, fp, out, &kept, err)) != 0) {
+		if ((lr = op_retry(c, gun, fp, NULL, out, &kept, err)) != 0) {
 			if (lr > 0) {
 				for (i = 0; i < kept.nfiles; i++)
 					if (strcmp(kept.files[i].role,

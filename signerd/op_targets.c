@@ -137,6 +137,83 @@ fail:
 }
 
 
+/* The request's intent applied to m (removes, then adds). */
+static int
+apply_intent(struct tuf_meta *m, const char *role, const char *const *rm,
+    const size_t *rml, size_t nrm, const struct add *adds, size_t nadd,
+    struct proto_error *err)
+{
+	size_t i;
+	int lr;
+
+	for (i = 0; i < nrm; i++) {
+		if (tuf_targets_remove(&m->targets, rm[i], rml[i]) != 0) {
+			char q[64];
+
+			proto_quote(rm[i], rml[i], q, sizeof(q));
+			proto_error_field(err, PROTO_CODE_NOT_FOUND, "remove",
+			    "%s has no target \"%s\"", role, q);
+			return -1;
+		}
+	}
+	for (i = 0; i < nadd; i++) {
+		if ((lr = tuf_targets_set(&m->targets, adds[i].name,
+		    adds[i].len, &adds[i].fm)) != 0) {
+			op_tuf_error(err, "add", lr, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What a retry needs to rebuild the role file from its recipe. */
+struct rebuild_ctx {
+	const struct op_base	*base;
+	const char		*role;
+	const char *const	*rm;
+	const size_t		*rml;
+	size_t			 nrm;
+	const struct add	*adds;
+	size_t			 nadd;
+};
+
+static int
+rebuild_role(const struct op_call *c, void *ctx, const char *role,
+    struct tuf_meta **out, struct proto_error *err)
+{
+	const struct rebuild_ctx *x = ctx;
+	struct tuf_parse_opts po = { .no_sign_form = 1 };	/* written, never verified */
+	struct tuf_error te;
+	struct tuf_meta *m = NULL;
+	const uint8_t *b;
+	size_t len;
+	int r;
+
+	(void)c;
+	*out = NULL;
+	if (strcmp(role, x->role) != 0) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "no recipe for %s",
+		    role);
+		return -1;
+	}
+	/* The base was trusted when the original request was signed. */
+	if ((b = op_base_get(x->base, role, &len)) != NULL)
+		r = tuf_meta_parse(b, len, role, &po, &m, &te);
+	else
+		r = tuf_meta_new(role, &m);
+	if (r != 0) {
+		op_tuf_error(err, "rebuilding the stored result", r, NULL);
+		return -1;
+	}
+	if (apply_intent(m, role, x->rm, x->rml, x->nrm, x->adds, x->nadd,
+	    err) != 0) {
+		tuf_meta_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
 int
 op_load_base(const struct op_call *c, const char *gun,
     const struct op_base *base, struct tuf_meta **root, struct tuf_meta **tg,
@@ -149,14 +226,16 @@ op_load_base(const struct op_call *c, const char *gun,
 	*root = *tg = *snap = NULL;
 	*snapid = NULL;
 	b = op_base_get(base, "root", &len);
-	if (op_trust_root(c, gun, b, len, root, err) != 0)
+	if (op_trust_root(c, gun, b, len, op_base_hash(base, "root"), root,
+	    err) != 0)
 		return -1;
 	if ((b = op_base_get(base, "targets", &len)) == NULL) {
 		proto_error_field(err, PROTO_CODE_BAD_REQUEST, "base.targets",
 		    "the current targets file is required");
 		return -1;
 	}
-	if (op_trust_role(c, gun, "targets", b, len, &(*root)->root.keys,
+	if (op_trust_role(c, gun, "targets", b, len, op_base_hash(base,
+	    "targets"), &(*root)->root.keys,
 	    tuf_root_role(&(*root)->root, "targets"), tg, err) != 0)
 		return -1;
 	if (op_held_key(c, &(*root)->root.keys, tuf_root_role(&(*root)->root,
@@ -168,7 +247,8 @@ op_load_base(const struct op_call *c, const char *gun,
 		    "snapshot is required");
 		return -1;
 	}
-	return op_trust_role(c, gun, "snapshot", b, len, &(*root)->root.keys,
+	return op_trust_role(c, gun, "snapshot", b, len, op_base_hash(base,
+	    "snapshot"), &(*root)->root.keys,
 	    tuf_root_role(&(*root)->root, "snapshot"), snap, err);
 }
 
@@ -217,6 +297,8 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	struct tuf_meta *root = NULL, *tg = NULL, *snap = NULL, *m = NULL;
 	struct keys_key k, sk;
 	struct op_file files[2];
+	struct rebuild_ctx rbc;
+	struct op_rebuild rb;
 	const struct tuf_role *spec;
 	const struct tuf_keyset *ks;
 	uint8_t fp[32], lh[32];
@@ -237,7 +319,7 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	    read_removes(c, &rm, &rml, &nrm, adds, nadd, err) != 0 ||
 	    op_get_base(c, &base, err) != 0)
 		goto out;
-	if (op_fingerprint(c->req, fp) != 0 ||
+	if (op_fingerprint(c->req, &base, fp) != 0 ||
 	    ledger_gun_lock(sd->ledger, gun) != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		goto out;
@@ -259,7 +341,8 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 			goto out;
 		}
 		if ((b = op_base_get(&base, role, &len)) != NULL) {
-			if (op_trust_role(c, gun, role, b, len, ks, spec, &m,
+			if (op_trust_role(c, gun, role, b, len,
+			    op_base_hash(&base, role), ks, spec, &m,
 			    err) != 0)
 				goto out;
 		} else {
@@ -283,28 +366,15 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 		    "holds no key of role %s for this GUN", role);
 		goto out;
 	}
-	for (i = 0; i < nrm; i++) {
-		if (tuf_targets_remove(&m->targets, rm[i], rml[i]) != 0) {
-			char q[64];
-
-			proto_quote(rm[i], rml[i], q, sizeof(q));
-			proto_error_field(err, PROTO_CODE_NOT_FOUND, "remove",
-			    "%s has no target \"%s\"", role, q);
-			goto out;
-		}
-	}
-	for (i = 0; i < nadd; i++) {
-		if ((lr = tuf_targets_set(&m->targets, adds[i].name,
-		    adds[i].len, &adds[i].fm)) != 0) {
-			op_tuf_error(err, "add", lr, NULL);
-			goto out;
-		}
-	}
+	if (apply_intent(m, role, rm, rml, nrm, adds, nadd, err) != 0)
+		goto out;
 	m->version++;
 	op_set_expiry(c, m);
 	files[0].role = role;
 	files[0].version = m->version;
 	files[0].key_id = kid;
+	files[0].recipe = 1;
+	files[0].expires = m->expires;
 	if (op_sign_write(m, tuf_keyset_find(ks, kid), &k, &files[0].buf,
 	    err) != 0)
 		goto out;
@@ -318,7 +388,16 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
 out:
 	/* A retry meets rollback or conflict: its stored result, if kept. */
-	if (r != 0 && locked && op_retry_after(c, gun, fp, out, err))
+	rbc.base = &base;
+	rbc.role = role;
+	rbc.rm = rm;
+	rbc.rml = rml;
+	rbc.nrm = nrm;
+	rbc.adds = adds;
+	rbc.nadd = nadd;
+	rb.fn = rebuild_role;
+	rb.ctx = &rbc;
+	if (r != 0 && locked && op_retry_after(c, gun, fp, &rb, out, err))
 		r = 0;
 	if (locked)
 		ledger_gun_unlock(sd->ledger, gun);

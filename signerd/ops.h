@@ -90,8 +90,13 @@ op_fn op_status, op_key_list, op_key_generate, op_repo_init,
 int op_allow(const struct op_call *c, const char *gun, const char *role,
     struct proto_error *err);
 
-/* sha256 of the request without its envelope ("v", "id"). */
-int op_fingerprint(const struct proto_req *req, uint8_t fp[32]);
+/*
+ * sha256 of the request without its envelope ("v", "id"). With base (as
+ * op_get_base read it), the base files' sha256 come from there.
+ */
+struct op_base;
+int op_fingerprint(const struct proto_req *req, const struct op_base *base,
+    uint8_t fp[32]);
 
 /* Reads "gun" and checks it. */
 int op_get_gun(const struct op_call *c, const char **gun,
@@ -104,19 +109,22 @@ struct op_base {
 	const char	*role[OPS_MAX_BASE];
 	const uint8_t	*bytes[OPS_MAX_BASE];
 	size_t		 len[OPS_MAX_BASE];
+	uint8_t		 hash[OPS_MAX_BASE][32];	/* sha256, hashed once */
 };
 int op_get_base(const struct op_call *c, struct op_base *b,
     struct proto_error *err);
 /* The bytes of role in b, or NULL. */
 const uint8_t *op_base_get(const struct op_base *b, const char *role,
     size_t *len);
+/* Their sha256, or NULL. */
+const uint8_t *op_base_hash(const struct op_base *b, const char *role);
 
 /*
  * Trusted root: bytes must be the last root signerd signed for gun
  * (ledger). *root parsed. untrusted / not_found / bad_metadata.
  */
 int op_trust_root(const struct op_call *c, const char *gun,
-    const uint8_t *buf, size_t len, struct tuf_meta **root,
+    const uint8_t *buf, size_t len, const uint8_t *hash, struct tuf_meta **root,
     struct proto_error *err);
 /*
  * A base role file: parsed, then trusted when its sha256 is the last one
@@ -125,7 +133,8 @@ int op_trust_root(const struct op_call *c, const char *gun,
  * Its version must not be below the ledger's.
  */
 int op_trust_role(const struct op_call *c, const char *gun, const char *role,
-    const uint8_t *buf, size_t len, const struct tuf_keyset *keys,
+    const uint8_t *buf, size_t len, const uint8_t *hash,
+    const struct tuf_keyset *keys,
     const struct tuf_role *spec, struct tuf_meta **out,
     struct proto_error *err);
 
@@ -143,8 +152,10 @@ int op_last(struct signerd *sd, const char *gun, const char *role,
  * After a refusal that a retry would also meet (rollback, conflict): the
  * stored result of this very request, if any, replaces the error (1).
  */
+struct op_rebuild;
 int op_retry_after(const struct op_call *c, const char *gun,
-    const uint8_t fp[32], struct json_buf *out, struct proto_error *err);
+    const uint8_t fp[32], const struct op_rebuild *rb, struct json_buf *out,
+    struct proto_error *err);
 
 /* A key of spec's keyids that signerd holds. not_found when none. */
 int op_held_key(const struct op_call *c, const struct tuf_keyset *keys,
@@ -163,6 +174,23 @@ struct op_file {
 	int64_t		 version;
 	const char	*key_id;
 	struct json_buf	 buf;
+	/* Store a recipe, not the bytes: the op can rebuild it (op_rebuild). */
+	int		 recipe;
+	struct tuf_time	 expires;	/* with recipe: the expiry signed */
+};
+
+/*
+ * For a file stored as a recipe: the op's model of it before signing,
+ * rebuilt by re-applying the request's intent to its base (a retry has the
+ * same fingerprint, so the same base and intent). op_retry then sets the
+ * recorded version, expiry and signatures, writes the file and checks its
+ * sha256 against the ledger's; a mismatch is an internal error, never a
+ * new signature.
+ */
+struct op_rebuild {
+	int	(*fn)(const struct op_call *c, void *ctx, const char *role,
+		    struct tuf_meta **out, struct proto_error *err);
+	void	*ctx;
 };
 
 /*
@@ -181,7 +209,8 @@ int op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
  */
 struct ledger_result;
 int op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
-    struct json_buf *out, struct ledger_result *keep, struct proto_error *err);
+    const struct op_rebuild *rb, struct json_buf *out,
+    struct ledger_result *keep, struct proto_error *err);
 
 /* Writes "files":{role:bytes,...} for a stored or new result. */
 void op_put_files(struct json_buf *out, const char *const *roles,

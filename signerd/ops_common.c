@@ -16,6 +16,9 @@
 #include "ops.h"
 #include "policy.h"
 
+/* Where a file's signatures start: the envelope's last member. */
+static const char sigs_key[] = ",\"signatures\":[";
+
 void
 op_log(const struct signerd *sd, int prio, const char *fmt, ...)
 {
@@ -68,7 +71,8 @@ op_allow(const struct op_call *c, const char *gun, const char *role,
 }
 
 int
-op_fingerprint(const struct proto_req *req, uint8_t fp[32])
+op_fingerprint(const struct proto_req *req, const struct op_base *base,
+    uint8_t fp[32])
 {
 	EVP_MD_CTX *md;
 	struct json_buf b;
@@ -101,7 +105,12 @@ op_fingerprint(const struct proto_req *req, uint8_t fp[32])
 				s = json_value_str(bv, &slen);
 				if (s == NULL)
 					s = "", slen = 0;
-				SHA256((const uint8_t *)s, slen, h);
+				/* op_get_base read the same members in order. */
+				if (base != NULL && j < base->n &&
+				    (const uint8_t *)s == base->bytes[j])
+					memcpy(h, base->hash[j], sizeof(h));
+				else
+					SHA256((const uint8_t *)s, slen, h);
 				EVP_DigestUpdate(md, h, sizeof(h));
 			}
 			continue;
@@ -173,6 +182,7 @@ op_get_base(const struct op_call *c, struct op_base *b,
 		b->role[b->n] = key;
 		b->bytes[b->n] = (const uint8_t *)s;
 		b->len[b->n] = slen;
+		SHA256((const uint8_t *)s, slen, b->hash[b->n]);
 		b->n++;
 	}
 	return 0;
@@ -189,6 +199,17 @@ op_base_get(const struct op_base *b, const char *role, size_t *len)
 			return b->bytes[i];
 		}
 	*len = 0;
+	return NULL;
+}
+
+const uint8_t *
+op_base_hash(const struct op_base *b, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->role[i], role) == 0)
+			return b->hash[i];
 	return NULL;
 }
 
@@ -338,7 +359,8 @@ now_sec(const struct signerd *sd)
 
 int
 op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
-    size_t len, struct tuf_meta **root, struct proto_error *err)
+    size_t len, const uint8_t *hash, struct tuf_meta **root,
+    struct proto_error *err)
 {
 	uint8_t h[32], lh[LEDGER_HASH_LEN];
 	struct tuf_error te;
@@ -362,7 +384,10 @@ op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
 		    "the current root is required");
 		return -1;
 	}
-	SHA256(buf, len, h);
+	if (hash != NULL)
+		memcpy(h, hash, sizeof(h));
+	else
+		SHA256(buf, len, h);
 	if (memcmp(h, lh, sizeof(h)) != 0) {
 		proto_error_set(err, PROTO_CODE_UNTRUSTED, "base.root is not "
 		    "the root signerd signed for this GUN (version %lld on "
@@ -411,11 +436,13 @@ count_valid(const struct tuf_meta *m, const struct tuf_keyset *keys,
 
 int
 op_trust_role(const struct op_call *c, const char *gun, const char *role,
-    const uint8_t *buf, size_t len, const struct tuf_keyset *keys,
+    const uint8_t *buf, size_t len, const uint8_t *hash,
+    const struct tuf_keyset *keys,
     const struct tuf_role *spec, struct tuf_meta **out,
     struct proto_error *err)
 {
 	uint8_t h[32], lh[LEDGER_HASH_LEN];
+	struct tuf_parse_opts po = { .no_sign_form = 0 };
 	struct tuf_error te;
 	struct tuf_meta *m = NULL;
 	char what[96];
@@ -424,18 +451,23 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 
 	*out = NULL;
 	snprintf(what, sizeof(what), "base.%s", role);
-	if ((r = tuf_meta_parse(buf, len, role, NULL, &m, &te)) != 0) {
-		op_tuf_error(err, what, r, &te);
-		return -1;
-	}
 	r = op_last(c->sd, gun, role, &ver, lh);
 	if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "ledger: %s",
 		    ledger_strerror(r));
-		goto fail;
+		return -1;
 	}
 	known = r == 0;
-	SHA256(buf, len, h);
+	if (hash != NULL)
+		memcpy(h, hash, sizeof(h));
+	else
+		SHA256(buf, len, h);
+	/* The file signerd signed last needs no signature check: no sign form. */
+	po.no_sign_form = known && memcmp(h, lh, sizeof(h)) == 0;
+	if ((r = tuf_meta_parse(buf, len, role, &po, &m, &te)) != 0) {
+		op_tuf_error(err, what, r, &te);
+		return -1;
+	}
 	if (known && m->version < ver) {
 		proto_error_set(err, PROTO_CODE_ROLLBACK, "%s: version %lld is "
 		    "below version %lld signerd already signed", what,
@@ -522,6 +554,8 @@ op_sign_write(struct tuf_meta *m, const struct tuf_key *tk,
 {
 	struct tuf_signer s = { tk, sign_cb, (void *)k };
 	struct tuf_error te;
+	struct json_buf tail;
+	size_t i;
 	int r;
 
 	if ((r = tuf_meta_sign(m, &s, 1, &te)) != 0) {
@@ -531,9 +565,38 @@ op_sign_write(struct tuf_meta *m, const struct tuf_key *tk,
 		    te.message : tuf_strerror(r));
 		return -1;
 	}
-	if ((r = tuf_meta_write(m, file)) != 0 || file->err != 0) {
+	/*
+	 * The file is {"signed":<sign form escaped>,"signatures":[...]}, as
+	 * tuf_meta_write writes it; the sign form was just made by signing,
+	 * so escape that instead of encoding megabytes a second time.
+	 */
+	json_buf_init(&tail);
+	tail.flags |= JSON_BUF_SIGNING_FORM;
+	json_put_raw(&tail, sigs_key, sizeof(sigs_key) - 1);
+	for (i = 0; i < m->nsigs; i++) {
+		if (i > 0)
+			json_put_char(&tail, ',');
+		OP_PUTS(&tail, "{\"keyid\":");
+		json_put_str(&tail, m->sigs[i].keyid, strlen(m->sigs[i].keyid));
+		OP_PUTS(&tail, ",\"method\":");
+		json_put_str(&tail, m->sigs[i].method,
+		    strlen(m->sigs[i].method));
+		OP_PUTS(&tail, ",\"sig\":\"");
+		(void)tuf_b64_encode(m->sigs[i].sig, m->sigs[i].sig_len, &tail);
+		OP_PUTS(&tail, "\"}");
+	}
+	OP_PUTS(&tail, "]}");
+	json_buf_reserve(file, m->signed_msg_len + m->signed_msg_len / 16 +
+	    tail.len + 16);
+	OP_PUTS(file, "{\"signed\":");
+	r = m->signed_msg == NULL || tail.err != 0 ? TUF_ERR_NOMEM :
+	    tuf_escape_file_form(m->signed_msg, m->signed_msg_len, file);
+	if (r == 0)
+		r = tuf_escape_file_form(tail.data, tail.len, file);
+	json_buf_cleanup(&tail);
+	if (r != 0 || file->err != 0) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "writing %s: %s",
-		    m->role, tuf_strerror(r));
+		    m->role, tuf_strerror(r != 0 ? r : TUF_ERR_NOMEM));
 		return -1;
 	}
 	return 0;
@@ -569,6 +632,122 @@ op_put_files(struct json_buf *out, const char *const *roles,
 	json_put_char(out, '}');
 }
 
+/*
+ * A recipe (docs/ledger-and-audit.md): RECIPE_MAGIC, version and expiry
+ * (sec, nsec, offset; big-endian), then the file's tail from its last
+ * ",\"signatures\":[" on, as written. The signatures hold no '"' of their
+ * own, so the last occurrence is the envelope's.
+ */
+#define RECIPE_MAGIC	"\0SDR1"
+#define RECIPE_MAGIC_LEN 5
+#define RECIPE_HEAD	(RECIPE_MAGIC_LEN + 8 + 8 + 4 + 4)
+
+static size_t
+tail_off(const uint8_t *b, size_t n)
+{
+	size_t k = sizeof(sigs_key) - 1, i;
+
+	for (i = n >= k ? n - k + 1 : 0; i-- > 0;)
+		if (b[i] == ',' && memcmp(b + i, sigs_key, k) == 0)
+			return i;
+	return n;
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	while (bytes-- > 0) {
+		p[bytes] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The recipe of f into r; -1 when its bytes have no signatures tail. */
+static int
+recipe_make(const struct op_file *f, struct json_buf *r)
+{
+	uint8_t h[RECIPE_HEAD];
+	size_t off = tail_off((const uint8_t *)f->buf.data, f->buf.len);
+
+	if (off == f->buf.len)
+		return -1;
+	memcpy(h, RECIPE_MAGIC, RECIPE_MAGIC_LEN);
+	put_be(h + RECIPE_MAGIC_LEN, (uint64_t)f->version, 8);
+	put_be(h + RECIPE_MAGIC_LEN + 8, (uint64_t)f->expires.sec, 8);
+	put_be(h + RECIPE_MAGIC_LEN + 16, (uint32_t)f->expires.nsec, 4);
+	put_be(h + RECIPE_MAGIC_LEN + 20, (uint32_t)f->expires.offset, 4);
+	r->len = 0;
+	json_put_raw(r, (const char *)h, sizeof(h));
+	json_put_raw(r, f->buf.data + off, f->buf.len - off);
+	return r->err != 0 ? -1 : 0;
+}
+
+/*
+ * The document a recipe stands for: the op's model, the recorded version,
+ * expiry and signatures; its sha256 must be the recorded one.
+ */
+static int
+recipe_rebuild(const struct op_call *c, const struct op_rebuild *rb,
+    const struct ledger_file *f, struct json_buf *out,
+    struct proto_error *err)
+{
+	struct tuf_meta *m = NULL;
+	uint8_t h[32];
+	size_t off;
+	int r = -1;
+
+	out->len = 0;
+	if (f->len < RECIPE_HEAD || memcmp(f->bytes, RECIPE_MAGIC,
+	    RECIPE_MAGIC_LEN) != 0 || rb == NULL || rb->fn == NULL) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the stored result "
+		    "of %s cannot be rebuilt", f->role);
+		return -1;
+	}
+	if (rb->fn(c, rb->ctx, f->role, &m, err) != 0)
+		goto out;
+	m->version = (int64_t)get_be(f->bytes + RECIPE_MAGIC_LEN, 8);
+	m->expires.sec = (int64_t)get_be(f->bytes + RECIPE_MAGIC_LEN + 8, 8);
+	m->expires.nsec = (int32_t)(uint32_t)get_be(f->bytes +
+	    RECIPE_MAGIC_LEN + 16, 4);
+	m->expires.offset = (int32_t)(uint32_t)get_be(f->bytes +
+	    RECIPE_MAGIC_LEN + 20, 4);
+	if (tuf_meta_write(m, out) != 0 || out->err != 0 ||
+	    (off = tail_off((const uint8_t *)out->data, out->len)) ==
+	    out->len) {
+		proto_error_set(err, PROTO_CODE_INTERNAL, "rebuilding the "
+		    "stored %s failed", f->role);
+		goto out;
+	}
+	out->len = off;
+	json_put_raw(out, (const char *)f->bytes + RECIPE_HEAD,
+	    f->len - RECIPE_HEAD);
+	if (out->err == 0)
+		SHA256((const uint8_t *)out->data, out->len, h);
+	if (out->err != 0 || m->version != f->version ||
+	    memcmp(h, f->hash, sizeof(h)) != 0) {
+		/* Never answer with anything but what was signed. */
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the stored result "
+		    "of %s does not rebuild to the document signed",
+		    f->role);
+		goto out;
+	}
+	r = 0;
+out:
+	tuf_meta_free(m);
+	return r;
+}
+
 static void
 ledger_err(struct proto_error *err, int r, const char *msg)
 {
@@ -592,8 +771,9 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	struct ledger_file lf[LEDGER_MAX_FILES];
 	const char *roles[LEDGER_MAX_FILES];
 	const uint8_t *bytes[LEDGER_MAX_FILES];
-	size_t lens[LEDGER_MAX_FILES], i;
+	size_t lens[LEDGER_MAX_FILES], i, total;
 	struct audit_record rec[LEDGER_MAX_FILES];
+	struct json_buf rcp[LEDGER_MAX_FILES];
 	char msg[256];
 	int audit_failed = 0;
 	uint8_t lh[32];
@@ -604,13 +784,22 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		return -1;
 	memset(lf, 0, sizeof(lf));
 	memset(rec, 0, sizeof(rec));
+	for (i = 0; i < LEDGER_MAX_FILES; i++)
+		json_buf_init(&rcp[i]);
 	msg[0] = '\0';
+	r = -1;
 	for (i = 0; i < n; i++) {
 		lf[i].role = files[i].role;
 		lf[i].version = files[i].version;
-		lf[i].bytes = files[i].buf.data;
+		lf[i].bytes = (const uint8_t *)files[i].buf.data;
 		lf[i].len = files[i].buf.len;
-		SHA256(files[i].buf.data, files[i].buf.len, lf[i].hash);
+		/* A retry rebuilds it: the ledger keeps kilobytes, not megabytes. */
+		if (files[i].recipe && recipe_make(&files[i], &rcp[i]) == 0) {
+			lf[i].bytes = (const uint8_t *)rcp[i].data;
+			lf[i].len = rcp[i].len;
+		}
+		SHA256((const uint8_t *)files[i].buf.data, files[i].buf.len,
+		    lf[i].hash);
 		/* The ledger checks again inside its transaction. */
 		r = op_last(c->sd, gun, lf[i].role, &lv, lh);
 		if (r == 0 && (lf[i].version < lv || (lf[i].version == lv &&
@@ -622,11 +811,13 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 			    (long long)lv);
 			ledger_err(err, lf[i].version < lv ?
 			    LEDGER_ERR_ROLLBACK : LEDGER_ERR_EQUIVOCATION, msg);
-			return -1;
+			r = -1;
+			goto out;
 		}
 		if (r != 0 && r != LEDGER_ERR_NOTFOUND) {
 			ledger_err(err, r, "");
-			return -1;
+			r = -1;
+			goto out;
 		}
 		rec[i].uid = c->speer->uid;
 		rec[i].gid = c->speer->gid;
@@ -644,7 +835,8 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
 	    sizeof(msg))) != 0) {
 		ledger_err(err, r, msg);
-		return -1;
+		r = -1;
+		goto out;
 	}
 	/* One sync for all the request's lines (a request with a signerd-held
 	 * snapshot has two). */
@@ -661,32 +853,44 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	if (audit_failed) {
 		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log cannot "
 		    "be written; nothing is returned");
-		return -1;
+		r = -1;
+		goto out;
 	}
+	total = 64 + extra_len;
 	for (i = 0; i < n; i++) {
 		roles[i] = files[i].role;
 		bytes[i] = files[i].buf.data;
 		lens[i] = files[i].buf.len;
+		total += lens[i] + lens[i] / 8 + 64;	/* quotes escaped */
 	}
+	json_buf_reserve(out, total);	/* megabytes: grow once, not by doubling */
 	json_put_char(out, '{');
 	op_put_files(out, roles, bytes, lens, n);
 	if (extra != NULL)
 		json_put_raw(out, extra, extra_len);
 	json_put_char(out, '}');
-	return 0;
+	r = 0;
+out:
+	for (i = 0; i < LEDGER_MAX_FILES; i++)
+		json_buf_cleanup(&rcp[i]);
+	return r;
 }
 
 int
 op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
-    struct json_buf *out, struct ledger_result *keep, struct proto_error *err)
+    const struct op_rebuild *rb, struct json_buf *out,
+    struct ledger_result *keep, struct proto_error *err)
 {
 	struct ledger_result res;
+	struct json_buf rebuilt[LEDGER_MAX_FILES];
 	const char *roles[LEDGER_MAX_FILES];
 	const uint8_t *bytes[LEDGER_MAX_FILES];
 	size_t lens[LEDGER_MAX_FILES], i;
 	int r;
 
 	memset(&res, 0, sizeof(res));
+	for (i = 0; i < LEDGER_MAX_FILES; i++)
+		json_buf_init(&rebuilt[i]);
 	r = ledger_lookup(c->sd->ledger, gun, fp, &res);
 	if (r == LEDGER_ERR_NOTFOUND)
 		return 0;
@@ -695,17 +899,28 @@ op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		    ledger_strerror(r));
 		return -1;
 	}
+	r = -1;
 	for (i = 0; i < res.nfiles; i++) {
 		roles[i] = res.files[i].role;
 		bytes[i] = res.files[i].bytes;
 		lens[i] = res.files[i].len;
+		if (!LEDGER_IS_RECIPE(bytes[i], lens[i]))
+			continue;
+		if (keep != NULL || recipe_rebuild(c, rb, &res.files[i],
+		    &rebuilt[i], err) != 0) {
+			if (keep != NULL)
+				proto_error_set(err, PROTO_CODE_INTERNAL, "the "
+				    "stored result cannot be rebuilt");
+			goto out;
+		}
+		bytes[i] = rebuilt[i].data;
+		lens[i] = rebuilt[i].len;
 	}
 	if (op_audit_event(c, gun, res.nfiles ? res.files[0].role : NULL,
 	    NULL, "retry", "the stored result of the same request") != 0) {
-		ledger_result_cleanup(&res);
 		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log "
 		    "cannot be written; nothing is returned");
-		return -1;
+		goto out;
 	}
 	json_put_char(out, '{');
 	op_put_files(out, roles, bytes, lens, res.nfiles);
@@ -714,13 +929,18 @@ op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		return 1;
 	}
 	json_put_char(out, '}');
+	r = 1;
+out:
+	for (i = 0; i < LEDGER_MAX_FILES; i++)
+		json_buf_cleanup(&rebuilt[i]);
 	ledger_result_cleanup(&res);
-	return 1;
+	return r;
 }
 
 int
 op_retry_after(const struct op_call *c, const char *gun, const uint8_t fp[32],
-    struct json_buf *out, struct proto_error *err)
+    const struct op_rebuild *rb, struct json_buf *out,
+    struct proto_error *err)
 {
 	struct proto_error e2;
 	int r;
@@ -728,9 +948,11 @@ op_retry_after(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	if (err->code != PROTO_CODE_ROLLBACK && err->code != PROTO_CODE_CONFLICT)
 		return 0;
 	proto_error_clear(&e2);
-	r = op_retry(c, gun, fp, out, NULL, &e2);
+	r = op_retry(c, gun, fp, rb, out, NULL, &e2);
 	if (r > 0)
 		proto_error_clear(err);
+	else if (r < 0)
+		*err = e2;	/* the stored result exists but cannot be given */
 	return r > 0;
 }
 

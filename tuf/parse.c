@@ -683,12 +683,15 @@ tuf_meta_parse(const uint8_t *buf, size_t len, const char *role,
 	}
 	if (r != 0 || (r = parse_sigs(&p, sigs, m)) != 0)
 		goto out;
+	if (opts != NULL && opts->no_sign_form)
+		goto done;
 	json_value_span(sg, &soff, &slen);
 	/* The model holds everything now: the tree goes before msg is made. */
 	json_doc_free(doc);
 	doc = NULL;
 	if ((r = signed_msg(m, buf, soff, slen, &lim, err)) != 0)
 		goto out;
+done:
 	*out = m;
 	m = NULL;	/* transferred */
 	r = 0;

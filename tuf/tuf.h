@@ -246,6 +246,9 @@ struct tuf_meta {
 /* Parse options. max_bytes 0 means TUF_MAX_DOWNLOAD_SIZE. */
 struct tuf_parse_opts {
 	size_t	max_bytes;
+	/* The caller verifies no signature (it knows the file by its hash):
+	 * m->signed_msg is left NULL, sparing a re-encoding of the file. */
+	int	no_sign_form;
 };
 
 /*

@@ -411,7 +411,7 @@ static int
 parse_capped(const uint8_t *buf, size_t len, const char *role, size_t cap,
     struct tuf_meta **m, struct tuf_error *err)
 {
-	struct tuf_parse_opts o = { cap };
+	struct tuf_parse_opts o = { .max_bytes = cap };
 
 	if (len > cap)
 		return tuf_err(err, TUF_ERR_TOO_BIG, role,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <openssl/sha.h>
+#include <sqlite3.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,6 +545,90 @@ test_repo_ours(void **state)
 	files_free(&repo);
 }
 
+/* Runs sql on the ledger behind signerd's back; returns the first int column. */
+static long long
+ledger_sql(struct fx *f, const char *sql)
+{
+	char path[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "%s/" LEDGER_FILE_NAME, f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * targets.update keeps a recipe, not the file: a retry rebuilds the same
+ * bytes; a recipe that does not rebuild to the recorded sha256 is refused
+ * (internal), never signed anew.
+ */
+static void
+test_recipe(void **state)
+{
+	struct fx *f = *state;
+	struct files repo, out, out2;
+	struct proto_error err;
+	static const char add[] = "{\"v\":1,\"op\":\"targets.update\","
+	    "\"gun\":\"" GUN "\",\"role\":\"targets\",\"add\":[{\"name\":"
+	    "\"v1.0\",\"sha256\":\"" D64A "\",\"length\":3}]";
+	int64_t guns, sigs;
+	struct tuf_meta *m;
+	struct json_buf b;
+	const char *p;
+	size_t i, len;
+
+	assert_int_equal(ok_call(f, init_req(f, 0), NULL, &repo), 0);
+	assert_int_equal(ok_call(f, add, &repo, &out), 0);
+	/* op_sign_write's file is what tuf_meta_write writes, byte for byte. */
+	for (i = 0; i < out.n; i++) {
+		p = files_get(&out, out.role[i], &len);
+		assert_int_equal(tuf_meta_parse((const uint8_t *)p, len,
+		    out.role[i], NULL, &m, NULL), 0);
+		json_buf_init(&b);
+		assert_int_equal(tuf_meta_write(m, &b), 0);
+		assert_int_equal(b.len, len);
+		assert_memory_equal(b.data, p, len);
+		json_buf_cleanup(&b);
+		tuf_meta_free(m);
+	}
+	/* Stored: snapshot in full, targets as a small recipe. */
+	assert_int_equal(ledger_sql(f, "SELECT count(*) FROM files WHERE "
+	    "role='targets' AND version=2 AND substr(bytes,1,1)=x'00' AND "
+	    "length(bytes) < 300"), 1);
+	assert_int_equal(ledger_sql(f, "SELECT count(*) FROM files WHERE "
+	    "role='snapshot' AND version=2 AND substr(bytes,1,1)=x'7b'"), 1);
+	/* A retry, twice: the same bytes. */
+	assert_int_equal(ok_call(f, add, &repo, &out2), 0);
+	assert_string_equal(files_get(&out2, "targets", NULL),
+	    files_get(&out, "targets", NULL));
+	assert_string_equal(files_get(&out2, "snapshot", NULL),
+	    files_get(&out, "snapshot", NULL));
+	files_free(&out2);
+	assert_int_equal(ok_call(f, add, &repo, &out2), 0);
+	assert_string_equal(files_get(&out2, "targets", NULL),
+	    files_get(&out, "targets", NULL));
+	files_free(&out2);
+	/* A recipe that rebuilds to other bytes (another signature byte). */
+	assert_int_equal(ledger_sql(f, "UPDATE files SET bytes = "
+	    "substr(bytes,1,length(bytes)-8) || CAST('AAAA\"}]}' AS BLOB) "
+	    "WHERE role='targets' AND version=2 RETURNING 1"), 1);
+	assert_int_equal(err_call(f, add, &repo, &err), PROTO_CODE_INTERNAL);
+	assert_non_null(strstr(err.message, "does not rebuild"));
+	/* Nothing was signed by the refused retries. */
+	assert_int_equal(ledger_stats(f->ledger, &guns, &sigs), 0);
+	assert_int_equal(sigs, 5);
+	files_free(&out);
+	files_free(&repo);
+}
+
 /* docker's way: server snapshot, a signer, a delegation file. */
 static void
 test_docker_style(void **state)
@@ -994,6 +1079,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status, fx_setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_repo_ours, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_recipe, fx_setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_docker_style, fx_setup,
 		    fx_teardown),

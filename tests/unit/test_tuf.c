@@ -216,6 +216,24 @@ test_samples_roundtrip_and_verify(void **state)
 	assert_int_equal(m->targets.n, 1);
 	tuf_key_cleanup(&k);
 	tuf_meta_free(m);
+
+	/* no_sign_form: the same model and file, no signed_msg. */
+	{
+		struct tuf_parse_opts o = { .no_sign_form = 1 };
+		struct json_buf b;
+
+		assert_int_equal(tuf_meta_parse((const uint8_t *)
+		    SAMPLE_RELEASES, strlen(SAMPLE_RELEASES),
+		    "targets/releases", &o, &m, NULL), 0);
+		assert_null(m->signed_msg);
+		assert_int_equal(m->targets.n, 1);
+		json_buf_init(&b);
+		assert_int_equal(tuf_meta_write(m, &b), 0);
+		assert_int_equal(b.len, strlen(SAMPLE_RELEASES));
+		assert_memory_equal(b.data, SAMPLE_RELEASES, b.len);
+		json_buf_cleanup(&b);
+		tuf_meta_free(m);
+	}
 }
 
 static void
@@ -450,7 +468,7 @@ test_signed_msg_not_canonical(void **state)
 static void
 test_parse_errors(void **state)
 {
-	struct tuf_parse_opts	 small = { 16 };
+	struct tuf_parse_opts	 small = { .max_bytes = 16 };
 	struct tuf_meta		*m;
 	struct tuf_error	 e;
 	size_t			 i;

@@ -61,8 +61,11 @@ listed()
 compare_docker()
 {
 	command -v docker >/dev/null || return 0
-	docker trust inspect "$1" >"$T/d.json" 2>/dev/null || true
-	"$TC" inspect "$1" >"$T/t.json" 2>/dev/null || true
+	# Both must answer: two empty outputs are not agreement.
+	docker trust inspect "$1" >"$T/d.json" 2>/dev/null ||
+	    { bad "docker trust inspect $1 failed"; return 0; }
+	"$TC" inspect "$1" >"$T/t.json" 2>/dev/null ||
+	    { bad "trustctl inspect $1 failed"; return 0; }
 	cmp -s "$T/d.json" "$T/t.json" && ok "docker trust inspect $1 = trustctl inspect" ||
 	    { bad "docker and trustctl inspect $1 differ"; diff "$T/d.json" "$T/t.json" >&2 || true; }
 }

@@ -34,6 +34,7 @@ hsm_strerror(int code)
 	case HSM_ERR_CRYPTO: return "cryptographic library error";
 	case HSM_ERR_URI: return "bad PKCS#11 URI";
 	case HSM_ERR_BAD_BACKUP: return "malformed key backup";
+	case HSM_ERR_TOKEN_EXISTS: return "a token with that label exists";
 	}
 	return "unknown hsm error";
 }

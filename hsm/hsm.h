@@ -27,6 +27,7 @@
 #define HSM_ERR_CRYPTO			-19	/* OpenSSL failure */
 #define HSM_ERR_URI			-20	/* bad PKCS#11 URI */
 #define HSM_ERR_BAD_BACKUP		-21	/* malformed backup blob */
+#define HSM_ERR_TOKEN_EXISTS		-22	/* label already initialised */
 
 /* Stable text for a code; never NULL. */
 const char *hsm_strerror(int code);
@@ -68,6 +69,18 @@ struct hsm_key;
  * login errors of hsm_token_login.
  */
 int hsm_token_open(const struct hsm_config *cfg, struct hsm_token **out);
+
+/*
+ * Initialise the first uninitialised token the module offers (SoftHSM2's free
+ * slot, or a blank HSM): label (1-32 bytes), SO PIN from so's PIN source,
+ * user PIN from user's (files, descriptors or no-echo prompts: never argv).
+ * Refuses, changing nothing, when a token with that label exists
+ * (TOKEN_EXISTS) or no token is free (TOKEN_NOT_FOUND). Never touches an
+ * initialised token. Errors also: MODULE_*, PIN_SOURCE (unreadable, or
+ * outside the token's PIN length limits), PKCS11.
+ */
+int hsm_token_init(const char *module, const char *label,
+    const struct hsm_config *so, const struct hsm_config *user);
 
 /* Close the token's sessions and drop the handle. Accepts NULL. Keys of this
  * token must be freed first. */

@@ -113,6 +113,8 @@ int hsm_token_check_login(struct hsm_token *tok);
 int hsm_token_rv_err(struct hsm_token *tok, CK_RV rv, const char *what);
 int hsm_token_gone_err(struct hsm_token *tok, CK_RV rv, const char *what);
 unsigned long long hsm_now_ms(void);
+/* Cryptoki's blank-padded fixed fields as a C string (out: n + 1 bytes). */
+void hsm_blank_trim(const unsigned char *in, size_t n, char *out);
 
 /* pin.c */
 int hsm_pin_read(const struct hsm_config *cfg, char *pin, size_t pinsize,

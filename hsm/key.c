@@ -419,7 +419,14 @@ hsm_key_refresh(struct hsm_key *key)
 	if ((r = hsm_session_get(tok, &s)) != 0)
 		goto out;
 	r = hsm_find_objects(tok, s, t, 2, &o, 1, &n);
+	/*
+	 * Private objects are invisible without a login. After a recovery
+	 * another thread may log in again between our search and the check:
+	 * search once more before calling the key gone.
+	 */
 	if (r == 0 && n == 0 && (r = hsm_token_check_login(tok)) == 0)
+		r = hsm_find_objects(tok, s, t, 2, &o, 1, &n);
+	if (r == 0 && n == 0)
 		r = hsm_err(HSM_ERR_KEY_NOT_FOUND, "key %s is no longer on "
 		    "token '%s'", key->idhex, tok->label);
 	if (r == 0 && (r = key_fill(key, s, o)) == 0)

@@ -24,8 +24,8 @@ hsm_now_ms(void)
 	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-blank_trim(const unsigned char *in, size_t n, char *out)
+void
+hsm_blank_trim(const unsigned char *in, size_t n, char *out)
 {
 	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\0'))
 		n--;
@@ -40,8 +40,9 @@ token_matches(struct hsm_token *tok, CK_TOKEN_INFO *ti)
 
 	if (!(ti->flags & CKF_TOKEN_INITIALIZED))
 		return 0;
-	blank_trim(ti->label, sizeof(ti->label), label);
-	blank_trim(ti->serialNumber, sizeof(ti->serialNumber), serial);
+	hsm_blank_trim(ti->label, sizeof(ti->label), label);
+	hsm_blank_trim(ti->serialNumber, sizeof(ti->serialNumber),
+	    serial);
 	/* After the first open, only the very same token will do. */
 	if (tok->serial[0] != '\0' && strcmp(serial, tok->serial) != 0)
 		return 0;
@@ -95,8 +96,9 @@ token_find_slot(struct hsm_token *tok)
 		goto out;
 	}
 	tok->slot = found;
-	blank_trim(fti.label, sizeof(fti.label), tok->label);
-	blank_trim(fti.serialNumber, sizeof(fti.serialNumber), tok->serial);
+	hsm_blank_trim(fti.label, sizeof(fti.label), tok->label);
+	hsm_blank_trim(fti.serialNumber, sizeof(fti.serialNumber),
+	    tok->serial);
 	r = 0;
 out:
 	free(slots);

@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/notary-server.sh"
 
 build=${SIGNERD_BUILD_DIR:?SIGNERD_BUILD_DIR not set}
-command -v softhsm2-util >/dev/null || th_die "softhsm2-util not installed"
+[ -x "$build/hsm/token_tool/signerd-token" ] || th_die "signerd-token not built"
 module=
 for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
 	[ -f "$m" ] && { module=$m; break; }
@@ -31,10 +31,12 @@ objectstore.backend = file
 log.level = ERROR
 EOC
 export SOFTHSM2_CONF=$T/softhsm2.conf
-softhsm2-util --init-token --free --label online --pin 1234 --so-pin 56785678 >/dev/null
-softhsm2-util --init-token --free --label root --pin 4321 --so-pin 56785678 >/dev/null
-printf 1234 >"$T/online.pin"
-chmod 600 "$T/online.pin"
+(umask 077 && printf 1234 >"$T/online.pin" && printf 4321 >"$T/root.pin" &&
+    printf 56785678 >"$T/so.pin")
+for t in online root; do
+	"$build/hsm/token_tool/signerd-token" init --module "$module" --label $t \
+	    --so-pin-file "$T/so.pin" --pin-file "$T/$t.pin" >/dev/null
+done
 
 notary_server_start "$T/server"
 

@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 [ $# -eq 2 ] || { echo "usage: ${0##*/} TRUSTCTL SIGNERD" >&2; exit 2; }
 TC=$1 SD=$2
-command -v softhsm2-util >/dev/null || { echo "softhsm2-util missing" >&2; exit 77; }
+TOK=${SIGNERD_BUILD_DIR:?SIGNERD_BUILD_DIR not set}/hsm/token_tool/signerd-token
+[ -x "$TOK" ] || { echo "signerd-token not built" >&2; exit 1; }
 th_tmpdir T
 notary_server_start "$T/server"
 export TRUSTCTL_SERVER=$NOTARY_URL TRUSTCTL_TLS_CA=$NOTARY_CA
@@ -31,10 +32,12 @@ mkdir -m 700 "$T/tokens" "$T/state" "$T/run"
 export SOFTHSM2_CONF=$T/softhsm2.conf
 printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
     "$T/tokens" >"$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label online --pin 1111 --so-pin 9999 >/dev/null
-softhsm2-util --init-token --free --label root --pin 2222 --so-pin 9999 >/dev/null
-printf 1111 >"$T/online.pin"; printf '2222\n' >"$T/root.pin"
-chmod 600 "$T/online.pin" "$T/root.pin"
+printf 1111 >"$T/online.pin"; printf '2222\n' >"$T/root.pin"; printf 9999 >"$T/so.pin"
+chmod 600 "$T/online.pin" "$T/root.pin" "$T/so.pin"
+for t in online root; do
+	"$TOK" init --module /usr/lib/softhsm/libsofthsm2.so --label $t \
+	    --so-pin-file "$T/so.pin" --pin-file "$T/$t.pin" >/dev/null
+done
 cat >"$T/signerd.json" <<JSON
 {"socket":"$T/run/signerd.sock","state_dir":"$T/state",
  "tokens":{"online":{"module":"/usr/lib/softhsm/libsofthsm2.so","token":"online",

@@ -26,22 +26,26 @@ STACK_ONLINE_LABEL=signerd-online
 stack_find_bins()
 {
 	local b=$1 p
-	SIGNERD_BIN='' TRUSTCTL_BIN=''
+	SIGNERD_BIN='' TRUSTCTL_BIN='' SIGNERD_TOKEN_BIN=''
 	for p in "$b/signerd/signerd" "$b/signerd"; do
 		[ -f "$p" ] && [ -x "$p" ] && { SIGNERD_BIN=$p; break; }
 	done
 	for p in "$b/tools/trustctl" "$b/trustctl"; do
 		[ -f "$p" ] && [ -x "$p" ] && { TRUSTCTL_BIN=$p; break; }
 	done
-	export SIGNERD_BIN TRUSTCTL_BIN
+	p=$b/hsm/token_tool/signerd-token
+	[ -f "$p" ] && [ -x "$p" ] && SIGNERD_TOKEN_BIN=$p
+	export SIGNERD_BIN TRUSTCTL_BIN SIGNERD_TOKEN_BIN
 }
 
 # stack_tokens DIR: a SoftHSM2 config of its own and two tokens, root and
-# online; the PINs in DIR/root.pin and DIR/online.pin (mode 0600).
+# online; the PINs in DIR/root.pin and DIR/online.pin (mode 0600), set by
+# signerd-token from those files (never on a command line).
 stack_tokens()
 {
 	local d=$1 label pin
 	[ -f "$STACK_MODULE" ] || th_die "SoftHSM2 module $STACK_MODULE not found"
+	[ -n "${SIGNERD_TOKEN_BIN:-}" ] || th_die "signerd-token is not built"
 	mkdir -p "$d/tokens" && chmod 700 "$d" || return 1
 	d=$(cd "$d" && pwd)
 	printf '%s\n' "directories.tokendir = $d/tokens" \
@@ -49,9 +53,11 @@ stack_tokens()
 	export SOFTHSM2_CONF=$d/softhsm2.conf
 	for label in root online; do
 		pin="$label-pin-$RANDOM$RANDOM"
-		(umask 077 && printf '%s' "$pin" >"$d/$label.pin")
-		softhsm2-util --init-token --free --label "signerd-$label" \
-		    --pin "$pin" --so-pin "so-$pin" >>"$d/softhsm.log" 2>&1 ||
+		(umask 077 && printf '%s' "$pin" >"$d/$label.pin" &&
+		    printf 'so-%s' "$pin" >"$d/$label.so-pin")
+		"$SIGNERD_TOKEN_BIN" init --module "$STACK_MODULE" \
+		    --label "signerd-$label" --so-pin-file "$d/$label.so-pin" \
+		    --pin-file "$d/$label.pin" >>"$d/softhsm.log" 2>&1 ||
 		    { cat "$d/softhsm.log" >&2; return 1; }
 	done
 	export ROOT_PIN_FILE=$d/root.pin ONLINE_PIN_FILE=$d/online.pin

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # hsm/ tests run against a real SoftHSM2 token that each test process makes
 # in a private directory and removes; labelled integration as well as unit.
-foreach(t test_hsm test_hsm_faults)
+foreach(t test_hsm test_hsm_faults test_hsm_init)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
     add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c
       ${CMAKE_CURRENT_LIST_DIR}/hsm_testutil.c)
@@ -17,7 +17,7 @@ endforeach()
 # Only in builds without sanitizers; tests/valgrind.supp names the known
 # leaks inside SoftHSM2.
 if(VALGRIND AND NOT SIGNERD_SANITIZE)
-  foreach(t test_hsm test_hsm_faults)
+  foreach(t test_hsm test_hsm_faults test_hsm_init)
     if(TARGET ${t})
       add_test(NAME ${t}_valgrind COMMAND ${VALGRIND} --error-exitcode=9
         --leak-check=full --errors-for-leak-kinds=definite,indirect

@@ -59,7 +59,9 @@ tt_env_init(struct tt_env *env)
 	    snprintf(env->conf, sizeof(env->conf), "%s/softhsm2.conf",
 	    env->dir) >= (int)sizeof(env->conf) ||
 	    snprintf(env->pinfile, sizeof(env->pinfile), "%s/pin",
-	    env->dir) >= (int)sizeof(env->pinfile))
+	    env->dir) >= (int)sizeof(env->pinfile) ||
+	    snprintf(env->sopinfile, sizeof(env->sopinfile), "%s/sopin",
+	    env->dir) >= (int)sizeof(env->sopinfile))
 		return -1;
 	if (mkdir(env->tokens, 0700) != 0)
 		return -1;
@@ -67,7 +69,8 @@ tt_env_init(struct tt_env *env)
 	    "objectstore.backend = file\nlog.level = ERROR\n", env->tokens);
 	if (n < 0 || (size_t)n >= sizeof(text) ||
 	    tt_write_file(env->conf, text, 0600) != 0 ||
-	    tt_write_file(env->pinfile, TT_PIN "\n", 0600) != 0)
+	    tt_write_file(env->pinfile, TT_PIN "\n", 0600) != 0 ||
+	    tt_write_file(env->sopinfile, TT_SO_PIN "\n", 0600) != 0)
 		return -1;
 	return setenv("SOFTHSM2_CONF", env->conf, 1);
 }
@@ -75,16 +78,14 @@ tt_env_init(struct tt_env *env)
 int
 tt_token_init(struct tt_env *env, const char *label)
 {
-	char cmd[512];
-	int n;
+	struct hsm_config so, user;
 
-	(void)env;
-	n = snprintf(cmd, sizeof(cmd), "softhsm2-util --init-token --free "
-	    "--label '%s' --pin " TT_PIN " --so-pin " TT_SO_PIN
-	    " >/dev/null 2>&1", label);
-	if (n < 0 || (size_t)n >= sizeof(cmd))
-		return -1;
-	return system(cmd) == 0 ? 0 : -1;
+	memset(&so, 0, sizeof(so));
+	so.pin_source = HSM_PIN_FILE;
+	so.pin_file = env->sopinfile;
+	user = so;
+	user.pin_file = env->pinfile;
+	return hsm_token_init(env->module, label, &so, &user) == 0 ? 0 : -1;
 }
 
 static int

@@ -16,12 +16,13 @@ struct tt_env {
 	char tokens[PATH_MAX];	/* SoftHSM tokendir inside it */
 	char conf[PATH_MAX];
 	char pinfile[PATH_MAX];	/* TT_PIN, mode 0600 */
+	char sopinfile[PATH_MAX];	/* TT_SO_PIN, mode 0600 */
 	const char *module;
 };
 
 /* Make the directory, the config (exported as SOFTHSM2_CONF), the PIN file. */
 int tt_env_init(struct tt_env *env);
-/* softhsm2-util --init-token --free --label LABEL with TT_PIN. */
+/* hsm_token_init of the free token: LABEL, TT_SO_PIN, TT_PIN (from files). */
 int tt_token_init(struct tt_env *env, const char *label);
 /* Remove everything tt_env_init made. */
 void tt_env_cleanup(struct tt_env *env);

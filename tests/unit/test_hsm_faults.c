@@ -439,7 +439,7 @@ struct stresser {
 	const unsigned char *spki;
 	size_t spkilen;
 	unsigned long ok[3], gone, bad, other;
-	int other_code;
+	int other_code, other_phase;
 };
 
 static void *
@@ -465,6 +465,7 @@ stress_run(void *arg)
 		else {
 			st->other++;
 			st->other_code = r;
+			st->other_phase = ph;
 		}
 	}
 	return NULL;
@@ -532,8 +533,8 @@ test_token_removed_under_load(void **state)
 	assert_int_equal(stderr_release(), 0);
 	for (i = 0; i < NSTRESS; i++) {
 		if (st[i].other != 0)
-			printf("thread %d: %lu errors, last %d\n", i,
-			    st[i].other, st[i].other_code);
+			printf("thread %d: %lu errors, last %d in phase %d\n",
+			    i, st[i].other, st[i].other_code, st[i].other_phase);
 		assert_int_equal(st[i].other, 0);
 		assert_int_equal(st[i].bad, 0);
 		assert_true(st[i].ok[0] > 0);

@@ -105,6 +105,9 @@ int hsm_module_reinit(struct hsm_module *mod, unsigned int seen_epoch);
 struct hsm_login *hsm_module_login(struct hsm_module *mod, const char *serial);
 
 /* token.c */
+/* The slots with a token (*out: free it); code is the error on failure. */
+int hsm_slots_list(struct hsm_module *mod, int code, CK_SLOT_ID **out,
+    CK_ULONG *n);
 int hsm_token_enter(struct hsm_token *tok, int need_login);
 void hsm_token_leave(struct hsm_token *tok);
 int hsm_session_get(struct hsm_token *tok, CK_SESSION_HANDLE *s);

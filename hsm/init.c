@@ -17,19 +17,11 @@ free_slot(struct hsm_module *mod, const char *label, CK_SLOT_ID *slot,
 	CK_SLOT_ID *slots = NULL;
 	CK_TOKEN_INFO ti;
 	CK_ULONG n = 0, i;
-	CK_RV rv;
 	char have[33];
 	int r, found = 0;
 
-	if ((rv = f->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK)
-		return hsm_err_rv(HSM_ERR_PKCS11, rv, "listing the slots of "
-		    "'%s' failed", mod->path);
-	if (n > 0 && (slots = calloc(n, sizeof(*slots))) == NULL)
-		return hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
-	if (n > 0 && (rv = f->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {
-		r = hsm_err_rv(HSM_ERR_PKCS11, rv, "listing slots failed");
-		goto out;
-	}
+	if ((r = hsm_slots_list(mod, HSM_ERR_PKCS11, &slots, &n)) != 0)
+		return r;
 	for (i = 0; i < n; i++) {
 		if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;

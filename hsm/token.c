@@ -51,6 +51,44 @@ token_matches(struct hsm_token *tok, CK_TOKEN_INFO *ti)
 	return strcmp(label, tok->cfg.token) == 0;
 }
 
+int
+hsm_slots_list(struct hsm_module *mod, int code, CK_SLOT_ID **out,
+    CK_ULONG *n)
+{
+	CK_SLOT_ID *slots = NULL, *ns;
+	CK_ULONG want = 0;
+	CK_RV rv;
+	int tries;
+
+	*out = NULL;
+	*n = 0;
+	/* A slot may appear between the count and the list: ask again. */
+	for (tries = 0; tries < 3; tries++) {
+		if ((rv = mod->f->C_GetSlotList(CK_TRUE, NULL, &want)) !=
+		    CKR_OK)
+			break;
+		if (want == 0)
+			return 0;
+		if ((ns = reallocarray(slots, want, sizeof(*slots))) == NULL) {
+			free(slots);
+			return hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
+		}
+		slots = ns;
+		rv = mod->f->C_GetSlotList(CK_TRUE, slots, &want);
+		if (rv == CKR_OK) {
+			*out = slots;
+			*n = want;
+			return 0;
+		}
+		if (rv != CKR_BUFFER_TOO_SMALL)
+			break;
+	}
+	free(slots);
+	return hsm_err_rv(code, rv, "listing the slots of '%s' failed: check "
+	    "that the token (for SoftHSM2, its token directory) is present",
+	    mod->path);
+}
+
 /* Find the slot holding our token; module lock held (shared). */
 static int
 token_find_slot(struct hsm_token *tok)
@@ -59,19 +97,10 @@ token_find_slot(struct hsm_token *tok)
 	CK_SLOT_ID *slots = NULL, found = 0;
 	CK_TOKEN_INFO ti, fti;
 	CK_ULONG n = 0, i, matches = 0;
-	CK_RV rv;
 	int r;
 
-	if ((rv = f->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK)
-		return hsm_err_rv(HSM_ERR_TOKEN_GONE, rv, "listing slots of "
-		    "'%s' failed: check that the token (for SoftHSM2, its "
-		    "token directory) is present", tok->mod->path);
-	if (n > 0 && (slots = calloc(n, sizeof(*slots))) == NULL)
-		return hsm_err(HSM_ERR_NO_MEMORY, "out of memory");
-	if (n > 0 && (rv = f->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {
-		r = hsm_err_rv(HSM_ERR_TOKEN_GONE, rv, "listing slots failed");
-		goto out;
-	}
+	if ((r = hsm_slots_list(tok->mod, HSM_ERR_TOKEN_GONE, &slots, &n)) != 0)
+		return r;
 	for (i = 0; i < n; i++) {
 		if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;

@@ -153,8 +153,8 @@ fd_wait(int fd, short ev, int64_t deadline)
 }
 
 static int
-tcp_connect(struct notary_http *h, struct nh_conn *c, const char *host,
-    unsigned port, int ip, int64_t deadline, long budget_ms)
+tcp_connect(struct notary_http *h, struct nh_conn *c, const char *what,
+    const char *host, unsigned port, int ip, int64_t deadline, long budget_ms)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char portstr[8];
@@ -167,8 +167,8 @@ tcp_connect(struct notary_http *h, struct nh_conn *c, const char *host,
 	hints.ai_flags = AI_NUMERICSERV | (ip ? AI_NUMERICHOST : 0);
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0)
-		return msg(h, NOTARY_HTTP_ERR_CONNECT, "cannot resolve %s: %s",
-		    host, gai_strerror(rc));
+		return msg(h, NOTARY_HTTP_ERR_CONNECT, "cannot resolve %s%s: "
+		    "%s", what, host, gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol)) < 0) {
@@ -206,10 +206,11 @@ next:
 	if (fd < 0) {
 		if (timedout)
 			return msg(h, NOTARY_HTTP_ERR_TIMEOUT, "connecting to "
-			    "%s port %u timed out after %ld ms", host, port,
-			    budget_ms);
-		return msg(h, NOTARY_HTTP_ERR_CONNECT, "cannot connect to %s "
-		    "port %u: %s", host, port, strerror(e ? e : ECONNREFUSED));
+			    "%s%s port %u timed out after %ld ms", what, host,
+			    port, budget_ms);
+		return msg(h, NOTARY_HTTP_ERR_CONNECT, "cannot connect to %s%s "
+		    "port %u: %s", what, host, port,
+		    strerror(e ? e : ECONNREFUSED));
 	}
 	c->fd = fd;
 	h->stats.connects++;
@@ -503,10 +504,10 @@ conn_open(struct notary_http *h, struct nh_conn *c, const struct nh_url *u,
 	snprintf(c->host, sizeof(c->host), "%s", has_proxy ? proxy.host :
 	    u->host);
 	if (has_proxy)
-		rc = tcp_connect(h, c, proxy.host, proxy.port, proxy.ip,
-		    deadline, h->connect_timeout_ms);
+		rc = tcp_connect(h, c, "proxy ", proxy.host, proxy.port,
+		    proxy.ip, deadline, h->connect_timeout_ms);
 	else
-		rc = tcp_connect(h, c, u->host, u->port, u->ip, deadline,
+		rc = tcp_connect(h, c, "", u->host, u->port, u->ip, deadline,
 		    h->connect_timeout_ms);
 	if (rc == 0 && has_proxy) {
 		rc = proxy_tunnel(h, c, u, pauth, deadline);

@@ -395,37 +395,54 @@ proxy_tunnel(struct notary_http *h, struct nh_conn *c, const struct nh_url *u,
 	return 0;
 }
 
+/* The TLS context and our BIO method, made once per handle. */
 static int
 ctx_make(struct notary_http *h)
 {
+	SSL_CTX *ctx = NULL;
+	BIO_METHOD *m = NULL;
+	int rc = NOTARY_HTTP_ERR_NOMEM;
+
 	if (h->ctx != NULL)
 		return 0;
-	if ((h->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return NOTARY_HTTP_ERR_NOMEM;
-	SSL_CTX_set_min_proto_version(h->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(h->ctx, SSL_VERIFY_PEER, NULL);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto out;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto out;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	/*
 	 * A peer that closes without close_notify ends the stream like a
 	 * clean close: framing (Content-Length, chunked) still catches a
 	 * truncated answer, and the metadata is signed.
 	 */
-	SSL_CTX_set_options(h->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	if (h->ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(h->ctx, h->ca_file, NULL) !=
-		    1)
-			return msg(h, NOTARY_HTTP_ERR_TLS, "TLS: cannot load CA "
+		if (SSL_CTX_load_verify_locations(ctx, h->ca_file, NULL) != 1) {
+			rc = msg(h, NOTARY_HTTP_ERR_TLS, "TLS: cannot load CA "
 			    "certificates from %s", h->ca_file);
-	} else if (SSL_CTX_set_default_verify_paths(h->ctx) != 1)
-		return msg(h, NOTARY_HTTP_ERR_TLS, "TLS: cannot load the "
+			goto out;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		rc = msg(h, NOTARY_HTTP_ERR_TLS, "TLS: cannot load the "
 		    "system's CA certificates");
-	if ((h->biom = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+		goto out;
+	}
+	if ((m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
 	    "notary_http socket")) == NULL ||
-	    BIO_meth_set_write(h->biom, bio_write) != 1 ||
-	    BIO_meth_set_read(h->biom, bio_read) != 1 ||
-	    BIO_meth_set_ctrl(h->biom, bio_ctrl) != 1 ||
-	    BIO_meth_set_create(h->biom, bio_create) != 1)
-		return NOTARY_HTTP_ERR_NOMEM;
-	return 0;
+	    BIO_meth_set_write(m, bio_write) != 1 ||
+	    BIO_meth_set_read(m, bio_read) != 1 ||
+	    BIO_meth_set_ctrl(m, bio_ctrl) != 1 ||
+	    BIO_meth_set_create(m, bio_create) != 1)
+		goto out;
+	h->ctx = ctx;
+	h->biom = m;
+	ctx = NULL;	/* transferred */
+	m = NULL;
+	rc = 0;
+out:
+	SSL_CTX_free(ctx);
+	BIO_meth_free(m);
+	return rc;
 }
 
 static int

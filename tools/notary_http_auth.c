@@ -151,11 +151,18 @@ notary_http_basic_value(const char *user, const char *pass)
 static int
 realm_allowed(const char *realm)
 {
-	if (strncmp(realm, "https://", 8) == 0)
+	struct nh_url u;
+
+	if (notary_http_url_parse(realm, &u) != 0)
+		return 0;
+	if (u.tls)
 		return 1;
-	/* Plain http only on this machine, as for the server itself. */
-	return strncmp(realm, "http://127.0.0.1", 16) == 0 ||
-	    strncmp(realm, "http://localhost", 16) == 0;
+	/*
+	 * Plain http only on this machine, as for the server itself: the
+	 * host exactly, so "http://127.0.0.1.example.net" is not loopback.
+	 */
+	return strcmp(u.host, "127.0.0.1") == 0 ||
+	    strcmp(u.host, "localhost") == 0 || strcmp(u.host, "::1") == 0;
 }
 
 /* The token must be safe to put in a header line. */

@@ -590,7 +590,8 @@ static char *
 head_make(const struct nh_request *rq, const struct nh_url *u, size_t clen,
     size_t *n)
 {
-	const char *path = u->path[0] == '/' ? u->path : "/";
+	/* "" becomes "/", "?q" becomes "/?q". */
+	const char *path = u->path[0] != '\0' ? u->path : "/";
 	int v6 = u->ip && strchr(u->host, ':') != NULL;
 	int defport = u->port == (u->tls ? 443u : 80u);
 	char portstr[8] = "", lenstr[48] = "";

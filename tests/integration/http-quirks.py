@@ -15,6 +15,8 @@ The behaviour comes from the GUN in /v2/t/<name>/_trust/tuf/...:
   silent      the request is read and never answered
   huge        Content-Length of 10 MiB, nothing sent
   bad         an invalid Content-Length
+  evilrealm   401 with a Bearer realm on plain http to a name that only
+              starts like loopback
 Every request is logged to LOG as "METHOD PATH CONN REQ".
 """
 import os
@@ -94,6 +96,10 @@ def handle(c, cid):
             break
         elif name == "huge":
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n")
+        elif name == "evilrealm":
+            c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer "
+                      b"realm=\"http://127.0.0.1.example.invalid/token\","
+                      b"service=\"x\"\r\nContent-Length: 0\r\n\r\n")
         elif name == "bad":
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n")
         else:

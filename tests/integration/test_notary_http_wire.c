@@ -3,7 +3,8 @@
  * notary_http's wire layer against http-quirks.py, a server that misbehaves
  * on purpose: kept connections, a server closing an idle one, a connection
  * dropped under a request (a GET is retried, a POST is not), chunked answers
- * in pieces, HTTP/1.0 bodies to EOF, silence, size caps, bad framing.
+ * in pieces, HTTP/1.0 bodies to EOF, silence, size caps, bad framing, a
+ * token realm in clear that only looks like loopback.
  *
  *   test_notary_http_wire URL
  */
@@ -169,6 +170,11 @@ main(int argc, char **argv)
 	    "bad: %s (%s)", notary_http_strerror(r),
 	    notary_http_last_error(h)->message);
 	printf("bad: %s\n", notary_http_last_error(h)->message);
+	/* A realm in clear must be this machine, not a look-alike name. */
+	r = get(h, "evilrealm", NULL);
+	CHECK(r == NOTARY_HTTP_ERR_TOKEN, "evilrealm: %s (%s)",
+	    notary_http_strerror(r), notary_http_last_error(h)->message);
+	printf("evilrealm: %s\n", notary_http_last_error(h)->message);
 	notary_http_free(h);
 
 	if (failures > 0) {

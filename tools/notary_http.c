@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The Notary server's HTTP API over one reused libcurl easy handle. */
+/* The Notary server's HTTP API: requests, the auth dance, multipart uploads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include <openssl/rand.h>
 
 #include "notary_http_impl.h"
 
@@ -15,143 +15,13 @@ xstrdup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-static void
-secret_free(char *s)
+void
+notary_http_secret_free(char *s)
 {
 	if (s != NULL) {
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
-}
-
-void
-notary_http_body_free(struct nh_body *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-	b->too_big = 0;
-}
-
-static size_t
-body_write(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct nh_body *b = ud;
-	size_t n = size * nmemb, ncap;
-	uint8_t *nd;
-
-	if (n > b->max - b->len) {
-		b->too_big = 1;
-		return 0;	/* curl stops with CURLE_WRITE_ERROR */
-	}
-	if (b->cap - b->len < n + 1) {
-		ncap = b->cap ? b->cap : 16384;
-		while (ncap - b->len < n + 1)
-			ncap *= 2;
-		if (ncap > b->max + 1)
-			ncap = b->max + 1;
-		if ((nd = realloc(b->data, ncap)) == NULL)
-			return 0;
-		b->data = nd;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-/*
- * Keeps the first WWW-Authenticate of the final response. A new status line
- * (after a 100 Continue, say) starts a new header block.
- */
-static size_t
-header_write(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct notary_http *h = ud;
-	size_t n = size * nmemb, k;
-	static const char name[] = "WWW-Authenticate:";
-
-	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		h->challenge[0] = '\0';
-		return n;
-	}
-	if (h->challenge[0] != '\0' || n < sizeof(name) - 1 ||
-	    strncasecmp(p, name, sizeof(name) - 1) != 0)
-		return n;
-	p += sizeof(name) - 1;
-	k = n - (sizeof(name) - 1);
-	while (k > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
-		k--;
-	}
-	while (k > 0 && (p[k - 1] == '\r' || p[k - 1] == '\n' ||
-	    p[k - 1] == ' '))
-		k--;
-	if (k < sizeof(h->challenge)) {
-		memcpy(h->challenge, p, k);
-		h->challenge[k] = '\0';
-	}
-	return n;
-}
-
-static int
-map_curl(struct notary_http *h, CURLcode cc, const struct nh_body *b)
-{
-	const char *what = h->curlerr[0] ? h->curlerr : curl_easy_strerror(cc);
-
-	notary_http_printable(h->err.message, sizeof(h->err.message), what,
-	    strlen(what));
-	if (b != NULL && b->too_big) {
-		snprintf(h->err.message, sizeof(h->err.message),
-		    "response larger than %zu bytes", b->max);
-		return NOTARY_HTTP_ERR_TOO_BIG;
-	}
-	switch (cc) {
-	case CURLE_OUT_OF_MEMORY:
-		return NOTARY_HTTP_ERR_NOMEM;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-		return NOTARY_HTTP_ERR_CONNECT;
-	case CURLE_OPERATION_TIMEDOUT:
-		return NOTARY_HTTP_ERR_TIMEOUT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_CRL_BADFILE:
-		return NOTARY_HTTP_ERR_TLS;
-	default:
-		return NOTARY_HTTP_ERR_TRANSPORT;
-	}
-}
-
-int
-notary_http_perform(struct notary_http *h, const char *url,
-    struct curl_slist *hdrs, struct nh_body *body, long *status)
-{
-	CURLcode cc;
-	long nconn = 0;
-
-	*status = 0;
-	h->curlerr[0] = '\0';
-	h->challenge[0] = '\0';
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, body);
-	cc = curl_easy_perform(h->curl);
-	h->stats.requests++;
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) ==
-	    CURLE_OK && nconn > 0)
-		h->stats.connects += (unsigned long)nconn;
-	if (cc != CURLE_OK)
-		return map_curl(h, cc, body);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
-	h->err.status = *status;
-	return 0;
 }
 
 static int
@@ -175,7 +45,8 @@ int
 notary_http_new(const struct notary_http_opts *o, struct notary_http **out)
 {
 	struct notary_http *h = NULL;
-	size_t n;
+	struct nh_url u;
+	size_t n, i;
 	int r = NOTARY_HTTP_ERR_NOMEM;
 
 	*out = NULL;
@@ -191,45 +62,30 @@ notary_http_new(const struct notary_http_opts *o, struct notary_http **out)
 		return NOTARY_HTTP_ERR_INVAL;
 	if (o->username == NULL && o->password != NULL)
 		return NOTARY_HTTP_ERR_INVAL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NOTARY_HTTP_ERR_NOMEM;
-	if ((h = calloc(1, sizeof(*h))) == NULL) {
-		curl_global_cleanup();
-		return NOTARY_HTTP_ERR_NOMEM;
-	}
+	for (i = 0; i < NH_CONNS; i++)
+		h->conns[i].fd = -1;
 	if ((h->server = xstrdup(o->server)) == NULL ||
 	    (o->ca_file && (h->ca_file = xstrdup(o->ca_file)) == NULL) ||
 	    (o->token && (h->token = xstrdup(o->token)) == NULL) ||
 	    (o->username && (h->username = xstrdup(o->username)) == NULL) ||
-	    (o->password && (h->password = xstrdup(o->password)) == NULL) ||
-	    (h->curl = curl_easy_init()) == NULL)
+	    (o->password && (h->password = xstrdup(o->password)) == NULL))
 		goto out;
 	n = strlen(h->server);
 	while (n > 0 && h->server[n - 1] == '/')
 		h->server[--n] = '\0';
+	if (notary_http_url_parse(h->server, &u) != 0 ||
+	    strchr(u.path, '?') != NULL) {
+		r = NOTARY_HTTP_ERR_INVAL;
+		goto out;
+	}
 	h->connect_timeout_ms = o->connect_timeout_ms > 0 ?
 	    o->connect_timeout_ms : NH_CONNECT_TIMEOUT_MS;
 	h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : NH_TIMEOUT_MS;
 	h->max_response = o->max_response > 0 ? o->max_response :
 	    NH_MAX_RESPONSE;
 
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    h->connect_timeout_ms);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->timeout_ms);
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca_file != NULL)
-		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->ca_file);
-	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->curlerr);
-	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "trustctl/0.1");
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, header_write);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	*out = h;
 	h = NULL;	/* transferred */
 	r = 0;
@@ -243,77 +99,38 @@ notary_http_free(struct notary_http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
+	notary_http_conns_close(h);
 	free(h->server);
 	free(h->ca_file);
-	secret_free(h->token);
-	secret_free(h->username);
-	secret_free(h->password);
+	notary_http_secret_free(h->token);
+	notary_http_secret_free(h->username);
+	notary_http_secret_free(h->password);
 	explicit_bzero(h, sizeof(*h));
 	free(h);
-	curl_global_cleanup();
 }
 
-enum nh_method { NH_GET, NH_POST_EMPTY, NH_POST_MIME, NH_DELETE };
+enum nh_method { NH_GET, NH_POST, NH_DELETE };
 
-static void
-method_set(struct notary_http *h, enum nh_method m, curl_mime *mime)
-{
-	switch (m) {
-	case NH_GET:
-	case NH_DELETE:
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
-		    m == NH_DELETE ? "DELETE" : NULL);
-		break;
-	case NH_POST_EMPTY:
-		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, 0L);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "");
-		break;
-	case NH_POST_MIME:
-		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
-		curl_easy_setopt(h->curl, CURLOPT_MIMEPOST, mime);
-		break;
-	}
-}
+static const char *const method_names[] = { "GET", "POST", "DELETE" };
 
-/* Authorization for the next try: bearer token, basic, or nothing. */
+/* The Authorization value for the next try: bearer, basic, or none. */
 static int
-auth_headers(struct notary_http *h, int basic, struct curl_slist **hdrs)
+auth_value(const struct notary_http *h, int basic, char **out)
 {
-	struct curl_slist *l = NULL, *t;
-	char *line = NULL;
 	size_t n;
 
-	*hdrs = NULL;
-	/* Large uploads must not wait for a 100 Continue. */
-	if ((l = curl_slist_append(NULL, "Expect:")) == NULL)
-		return NOTARY_HTTP_ERR_NOMEM;
-	curl_easy_setopt(h->curl, CURLOPT_USERNAME, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
+	*out = NULL;
 	if (h->token != NULL) {
-		n = strlen(h->token) + sizeof("Authorization: Bearer ");
-		if ((line = malloc(n)) == NULL)
-			goto nomem;
-		snprintf(line, n, "Authorization: Bearer %s", h->token);
-		t = curl_slist_append(l, line);
-		explicit_bzero(line, n);
-		free(line);
-		if (t == NULL)
-			goto nomem;
-		l = t;
+		n = strlen(h->token) + sizeof("Bearer ");
+		if ((*out = malloc(n)) == NULL)
+			return NOTARY_HTTP_ERR_NOMEM;
+		snprintf(*out, n, "Bearer %s", h->token);
 	} else if (basic && h->username != NULL) {
-		curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->username);
-		curl_easy_setopt(h->curl, CURLOPT_PASSWORD,
-		    h->password ? h->password : "");
+		if ((*out = notary_http_basic_value(h->username,
+		    h->password ? h->password : "")) == NULL)
+			return NOTARY_HTTP_ERR_NOMEM;
 	}
-	*hdrs = l;
 	return 0;
-nomem:
-	curl_slist_free_all(l);
-	return NOTARY_HTTP_ERR_NOMEM;
 }
 
 static int
@@ -340,11 +157,13 @@ status_map(struct notary_http *h, long status, const struct nh_body *b)
  */
 static int
 request(struct notary_http *h, enum nh_method m, const char *url,
-    curl_mime *mime, uint8_t **out, size_t *outlen)
+    const char *ctype, const struct nh_piece *body, size_t nbody,
+    uint8_t **out, size_t *outlen)
 {
+	struct nh_request rq;
 	struct nh_body b;
-	struct curl_slist *hdrs = NULL;
 	struct notary_http_challenge c;
+	char *auth = NULL;
 	long status = 0;
 	int r, attempt, basic = h->basic;
 
@@ -353,11 +172,17 @@ request(struct notary_http *h, enum nh_method m, const char *url,
 	for (attempt = 0; attempt < 2; attempt++) {
 		notary_http_body_free(&b);
 		b.max = h->max_response;
-		curl_slist_free_all(hdrs);
-		if ((r = auth_headers(h, basic, &hdrs)) != 0)
+		notary_http_secret_free(auth);
+		if ((r = auth_value(h, basic, &auth)) != 0)
 			goto out;
-		method_set(h, m, mime);
-		if ((r = notary_http_perform(h, url, hdrs, &b, &status)) != 0)
+		memset(&rq, 0, sizeof(rq));
+		rq.method = method_names[m];
+		rq.url = url;
+		rq.auth = auth;
+		rq.content_type = ctype;
+		rq.body = body;
+		rq.nbody = nbody;
+		if ((r = notary_http_perform(h, &rq, &b, &status)) != 0)
 			goto out;
 		if (status != 401 || attempt > 0)
 			break;
@@ -365,7 +190,7 @@ request(struct notary_http *h, enum nh_method m, const char *url,
 			break;	/* the credentials themselves were refused */
 		if (notary_http_challenge_parse(h->challenge,
 		    strlen(h->challenge), &c) == 0) {
-			secret_free(h->token);
+			notary_http_secret_free(h->token);
 			h->token = NULL;
 			if ((r = notary_http_token_fetch(h, &c)) != 0)
 				goto out;
@@ -394,7 +219,7 @@ out:
 	if (r != 0 && h->err.message[0] == '\0')
 		snprintf(h->err.message, sizeof(h->err.message), "%s",
 		    notary_http_strerror(r));
-	curl_slist_free_all(hdrs);
+	notary_http_secret_free(auth);
 	notary_http_body_free(&b);
 	return r;
 }
@@ -425,7 +250,7 @@ get_leaf(struct notary_http *h, enum nh_method m, const char *gun,
 
 	if ((url = tuf_url(h, gun, leaf)) == NULL)
 		return NOTARY_HTTP_ERR_NOMEM;
-	r = request(h, m, url, NULL, body, len);
+	r = request(h, m, url, NULL, NULL, 0, body, len);
 	free(url);
 	return r;
 }
@@ -522,47 +347,75 @@ int
 notary_http_rotate_key(struct notary_http *h, const char *gun,
     const char *role, uint8_t **body, size_t *len)
 {
-	return key_call(h, NH_POST_EMPTY, gun, role, body, len);
+	return key_call(h, NH_POST, gun, role, body, len);
 }
 
+/*
+ * multipart/form-data as the Notary client sends it: one part per file,
+ * named "files", the role as file name. The boundary is random, so no
+ * file's bytes can end a part early.
+ */
 int
 notary_http_publish(struct notary_http *h, const char *gun,
     const struct notary_http_file *files, size_t nfiles)
 {
-	curl_mime *mime = NULL;
-	curl_mimepart *part;
-	char *url = NULL;
-	size_t i;
-	int r;
+	struct nh_piece *pc = NULL;
+	char boundary[64], ctype[128], *heads = NULL, *url = NULL;
+	unsigned char rnd[16];
+	size_t i, hcap, hoff = 0, np = 0;
+	int r, k;
 
 	if ((r = names_check(h, gun, NULL)) != 0)
 		return r;
-	if (files == NULL || nfiles == 0)
+	if (files == NULL || nfiles == 0 || nfiles > 4096)
 		return NOTARY_HTTP_ERR_INVAL;
 	for (i = 0; i < nfiles; i++)
 		if ((r = names_check(h, gun, files[i].role)) != 0)
 			return r;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		snprintf(h->err.message, sizeof(h->err.message),
+		    "no random bytes for the multipart boundary");
+		return NOTARY_HTTP_ERR_TRANSPORT;
+	}
+	k = snprintf(boundary, sizeof(boundary), "------------------------");
+	for (i = 0; i < sizeof(rnd); i++)
+		k += snprintf(boundary + k, sizeof(boundary) - (size_t)k,
+		    "%02x", rnd[i]);
+	snprintf(ctype, sizeof(ctype), "multipart/form-data; boundary=%s",
+	    boundary);
 	r = NOTARY_HTTP_ERR_NOMEM;
-	if ((mime = curl_mime_init(h->curl)) == NULL)
+	/* Per file: part head, data, CRLF; then the closing line. */
+	hcap = nfiles * (sizeof(boundary) + NH_MAX_NAME + 160) +
+	    sizeof(boundary) + 8;
+	if ((heads = malloc(hcap)) == NULL ||
+	    (pc = calloc(nfiles * 3 + 1, sizeof(*pc))) == NULL)
 		goto out;
 	for (i = 0; i < nfiles; i++) {
 		/* The server takes the role from the file name. */
-		if ((part = curl_mime_addpart(mime)) == NULL ||
-		    curl_mime_name(part, "files") != CURLE_OK ||
-		    curl_mime_filename(part, files[i].role) != CURLE_OK ||
-		    curl_mime_type(part, "application/octet-stream") !=
-		    CURLE_OK ||
-		    curl_mime_data(part, (const char *)files[i].data,
-		    files[i].len) != CURLE_OK)
+		k = snprintf(heads + hoff, hcap - hoff, "%s--%s\r\n"
+		    "Content-Disposition: form-data; name=\"files\"; "
+		    "filename=\"%s\"\r\n"
+		    "Content-Type: application/octet-stream\r\n\r\n",
+		    i > 0 ? "\r\n" : "", boundary, files[i].role);
+		if (k < 0 || (size_t)k >= hcap - hoff)
 			goto out;
+		pc[np].p = heads + hoff;
+		pc[np++].n = (size_t)k;
+		hoff += (size_t)k;
+		pc[np].p = files[i].data;
+		pc[np++].n = files[i].len;
 	}
+	k = snprintf(heads + hoff, hcap - hoff, "\r\n--%s--\r\n", boundary);
+	if (k < 0 || (size_t)k >= hcap - hoff)
+		goto out;
+	pc[np].p = heads + hoff;
+	pc[np++].n = (size_t)k;
 	if ((url = tuf_url(h, gun, "")) == NULL)
 		goto out;
-	r = request(h, NH_POST_MIME, url, mime, NULL, NULL);
+	r = request(h, NH_POST, url, ctype, pc, np, NULL, NULL);
 out:
-	/* The handle must not keep a pointer to the freed form. */
-	curl_easy_setopt(h->curl, CURLOPT_MIMEPOST, NULL);
-	curl_mime_free(mime);
+	free(pc);
+	free(heads);
 	free(url);
 	return r;
 }
@@ -577,7 +430,7 @@ notary_http_delete(struct notary_http *h, const char *gun)
 		return r;
 	if ((url = tuf_url(h, gun, "")) == NULL)
 		return NOTARY_HTTP_ERR_NOMEM;
-	r = request(h, NH_DELETE, url, NULL, NULL, NULL);
+	r = request(h, NH_DELETE, url, NULL, NULL, 0, NULL, NULL);
 	free(url);
 	return r;
 }
@@ -592,7 +445,7 @@ notary_http_ping(struct notary_http *h)
 	if ((url = malloc(n)) == NULL)
 		return NOTARY_HTTP_ERR_NOMEM;
 	snprintf(url, n, "%s/v2/", h->server);
-	r = request(h, NH_GET, url, NULL, NULL, NULL);
+	r = request(h, NH_GET, url, NULL, NULL, 0, NULL, NULL);
 	free(url);
 	return r;
 }

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include <openssl/evp.h>
 
+#include "json.h"
 #include "notary_http_impl.h"
 
 static int
@@ -93,36 +93,76 @@ notary_http_challenge_parse(const char *s, size_t n,
 
 /* Appends "&key=escaped(value)" (or "?key=" first) to url. */
 static int
-query_add(CURL *curl, char **url, const char *key, const char *value)
+query_add(char **url, const char *key, const char *value)
 {
-	char *esc, *nu;
-	size_t n;
+	static const char hex[] = "0123456789ABCDEF";
+	char *nu;
+	size_t n, o, i;
+	unsigned char ch;
 
 	if (value[0] == '\0')
 		return 0;
-	if ((esc = curl_easy_escape(curl, value, 0)) == NULL)
+	n = strlen(*url) + strlen(key) + strlen(value) * 3 + 3;
+	if ((nu = malloc(n)) == NULL)
 		return NOTARY_HTTP_ERR_NOMEM;
-	n = strlen(*url) + strlen(key) + strlen(esc) + 3;
-	if ((nu = malloc(n)) == NULL) {
-		curl_free(esc);
-		return NOTARY_HTTP_ERR_NOMEM;
+	o = (size_t)snprintf(nu, n, "%s%c%s=", *url,
+	    strchr(*url, '?') ? '&' : '?', key);
+	/* RFC 3986 unreserved bytes stay; everything else is %XX. */
+	for (i = 0; value[i] != '\0'; i++) {
+		ch = (unsigned char)value[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~')
+			nu[o++] = (char)ch;
+		else {
+			nu[o++] = '%';
+			nu[o++] = hex[ch >> 4];
+			nu[o++] = hex[ch & 15];
+		}
 	}
-	snprintf(nu, n, "%s%c%s=%s", *url, strchr(*url, '?') ? '&' : '?',
-	    key, esc);
-	curl_free(esc);
+	nu[o] = '\0';
 	free(*url);
 	*url = nu;
 	return 0;
 }
 
+char *
+notary_http_basic_value(const char *user, const char *pass)
+{
+	size_t ul = strlen(user), pl = strlen(pass), n = ul + pl + 1, en;
+	unsigned char *raw;
+	char *v;
+
+	if ((raw = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(raw, user, ul);
+	raw[ul] = ':';
+	memcpy(raw + ul + 1, pass, pl);
+	en = 4 * ((n + 2) / 3) + 1;
+	if ((v = malloc(en + 6)) != NULL) {
+		memcpy(v, "Basic ", 6);
+		EVP_EncodeBlock((unsigned char *)v + 6, raw, (int)n);
+	}
+	explicit_bzero(raw, n + 1);
+	free(raw);
+	return v;
+}
+
 static int
 realm_allowed(const char *realm)
 {
-	if (strncmp(realm, "https://", 8) == 0)
+	struct nh_url u;
+
+	if (notary_http_url_parse(realm, &u) != 0)
+		return 0;
+	if (u.tls)
 		return 1;
-	/* Plain http only on this machine, as for the server itself. */
-	return strncmp(realm, "http://127.0.0.1", 16) == 0 ||
-	    strncmp(realm, "http://localhost", 16) == 0;
+	/*
+	 * Plain http only on this machine, as for the server itself: the
+	 * host exactly, so "http://127.0.0.1.example.net" is not loopback.
+	 */
+	return strcmp(u.host, "127.0.0.1") == 0 ||
+	    strcmp(u.host, "localhost") == 0 || strcmp(u.host, "::1") == 0;
 }
 
 /* The token must be safe to put in a header line. */
@@ -137,15 +177,53 @@ token_ok(const char *t)
 	return i > 0;
 }
 
+/* The token (or access_token) of the realm's answer, copied into h->token. */
+static int
+token_take(struct notary_http *h, const struct nh_body *b)
+{
+	struct json_limits lim;
+	struct json_doc *doc = NULL;
+	const struct json_value *root, *t;
+	const char *v = NULL;
+	size_t vl = 0;
+	int r = NOTARY_HTTP_ERR_TOKEN;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_bytes = NH_MAX_TOKEN_BODY;
+	lim.flags = JSON_LIMIT_WIPE;
+	if (json_doc_parse(b->data, b->len, &lim, &doc, NULL) != 0) {
+		snprintf(h->err.message, sizeof(h->err.message),
+		    "auth realm answered with invalid JSON");
+		goto out;
+	}
+	root = json_doc_root(doc);
+	if ((t = json_object_get(root, "token")) == NULL ||
+	    json_value_type(t) != JSON_STRING)
+		t = json_object_get(root, "access_token");
+	if (json_value_type(t) == JSON_STRING)
+		v = json_value_str(t, &vl);
+	if (v == NULL || strlen(v) != vl || !token_ok(v)) {
+		snprintf(h->err.message, sizeof(h->err.message),
+		    "auth realm sent no usable token");
+		goto out;
+	}
+	if ((h->token = strdup(v)) == NULL) {
+		r = NOTARY_HTTP_ERR_NOMEM;
+		goto out;
+	}
+	r = 0;
+out:
+	json_doc_free(doc);	/* wipes: JSON_LIMIT_WIPE */
+	return r;
+}
+
 int
 notary_http_token_fetch(struct notary_http *h,
     const struct notary_http_challenge *c)
 {
+	struct nh_request rq;
 	struct nh_body b;
-	struct curl_slist *hdrs = NULL;
-	cJSON *doc = NULL;
-	const cJSON *t;
-	char *url = NULL;
+	char *url = NULL, *auth = NULL;
 	long status = 0;
 	int r;
 
@@ -158,22 +236,22 @@ notary_http_token_fetch(struct notary_http *h,
 	}
 	r = NOTARY_HTTP_ERR_NOMEM;
 	if ((url = strdup(c->realm)) == NULL ||
-	    query_add(h->curl, &url, "service", c->service) != 0 ||
-	    query_add(h->curl, &url, "scope", c->scope) != 0 ||
-	    (hdrs = curl_slist_append(NULL, "Expect:")) == NULL)
+	    query_add(&url, "service", c->service) != 0 ||
+	    query_add(&url, "scope", c->scope) != 0)
 		goto out;
-	curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	if (h->username != NULL) {
-		curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->username);
-		curl_easy_setopt(h->curl, CURLOPT_PASSWORD,
-		    h->password ? h->password : "");
+	if (h->username != NULL && (auth = notary_http_basic_value(
+	    h->username, h->password ? h->password : "")) == NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = url;
+	rq.auth = auth;
+	if ((r = notary_http_perform(h, &rq, &b, &status)) != 0) {
+		if (r == NOTARY_HTTP_ERR_INVAL)
+			snprintf(h->err.message, sizeof(h->err.message),
+			    "auth realm is not a usable URL");
+		goto out;
 	}
-	r = notary_http_perform(h, url, hdrs, &b, &status);
-	curl_easy_setopt(h->curl, CURLOPT_USERNAME, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
-	if (r != 0)
-		goto out;
 	r = NOTARY_HTTP_ERR_TOKEN;
 	if (status != 200) {
 		snprintf(h->err.message, sizeof(h->err.message),
@@ -181,40 +259,15 @@ notary_http_token_fetch(struct notary_http *h,
 		    status == 401 ? " (wrong or missing credentials)" : "");
 		goto out;
 	}
-	if ((doc = cJSON_ParseWithLength((const char *)b.data, b.len)) ==
-	    NULL) {
-		snprintf(h->err.message, sizeof(h->err.message),
-		    "auth realm answered with invalid JSON");
+	if ((r = token_take(h, &b)) != 0)
 		goto out;
-	}
-	t = cJSON_GetObjectItemCaseSensitive(doc, "token");
-	if (!cJSON_IsString(t))
-		t = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-	if (!cJSON_IsString(t) || !token_ok(t->valuestring)) {
-		snprintf(h->err.message, sizeof(h->err.message),
-		    "auth realm sent no usable token");
-		goto out;
-	}
-	if ((h->token = strdup(t->valuestring)) == NULL) {
-		r = NOTARY_HTTP_ERR_NOMEM;
-		goto out;
-	}
 	h->stats.tokens++;
 	r = 0;
 out:
-	if (doc != NULL) {
-		t = cJSON_GetObjectItemCaseSensitive(doc, "token");
-		if (cJSON_IsString(t))
-			explicit_bzero(t->valuestring, strlen(t->valuestring));
-		t = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-		if (cJSON_IsString(t))
-			explicit_bzero(t->valuestring, strlen(t->valuestring));
-		cJSON_Delete(doc);
-	}
 	if (b.data != NULL)
 		explicit_bzero(b.data, b.len);
 	notary_http_body_free(&b);
-	curl_slist_free_all(hdrs);
+	notary_http_secret_free(auth);
 	free(url);
 	return r;
 }

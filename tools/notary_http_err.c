@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
+#include "json.h"
 #include "notary_http_impl.h"
 
 void
@@ -23,11 +22,12 @@ notary_http_printable(char *dst, size_t dstlen, const char *s, size_t n)
 }
 
 static const char *
-str_item(const cJSON *o, const char *key)
+str_item(const struct json_value *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const struct json_value *v = json_object_get(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return json_value_type(v) == JSON_STRING && v != NULL ?
+	    json_value_str(v, NULL) : NULL;
 }
 
 /* "… role targets/releases. …" names a delegation; take the name. */
@@ -50,28 +50,33 @@ void
 notary_http_error_decode(long status, const uint8_t *body, size_t len,
     struct notary_http_error *e)
 {
-	cJSON *doc = NULL;
-	const cJSON *err0, *detail, *inner;
+	struct json_limits lim;
+	struct json_doc *doc = NULL;
+	const struct json_value *err0 = NULL, *detail, *inner;
 	const char *code = NULL, *msg = NULL, *name = NULL, *why = NULL;
 	const char *missing = NULL;
 	char text[400];
 
 	memset(e, 0, sizeof(*e));
 	e->status = status;
-	if (body != NULL && len > 0 && len <= NH_MAX_ERROR_BODY)
-		doc = cJSON_ParseWithLength((const char *)body, len);
-	err0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc,
-	    "errors"), 0);
-	if (err0 != NULL) {
+	memset(&lim, 0, sizeof(lim));
+	lim.max_bytes = NH_MAX_ERROR_BODY;
+	lim.max_depth = 16;
+	if (body != NULL && len > 0 && len <= NH_MAX_ERROR_BODY &&
+	    json_doc_parse(body, len, &lim, &doc, NULL) == 0)
+		err0 = json_array_at(json_object_get(json_doc_root(doc),
+		    "errors"), 0);
+	if (json_value_type(err0) == JSON_OBJECT && err0 != NULL) {
 		code = str_item(err0, "code");
 		msg = str_item(err0, "message");
-		detail = cJSON_GetObjectItemCaseSensitive(err0, "detail");
+		detail = json_object_get(err0, "detail");
 		name = str_item(detail, "Name");
-		inner = cJSON_GetObjectItemCaseSensitive(detail, "Error");
+		inner = json_object_get(detail, "Error");
 		why = str_item(inner, "Msg");
 		missing = str_item(inner, "Missing");
-		if (why == NULL && cJSON_IsString(inner))
-			why = inner->valuestring;
+		if (why == NULL && json_value_type(inner) == JSON_STRING &&
+		    inner != NULL)
+			why = json_value_str(inner, NULL);
 	}
 	if (code != NULL)
 		notary_http_printable(e->code, sizeof(e->code), code,
@@ -105,7 +110,7 @@ notary_http_error_decode(long status, const uint8_t *body, size_t len,
 
 		snprintf(e->message + n, sizeof(e->message) - n, ": %s", text);
 	}
-	cJSON_Delete(doc);
+	json_doc_free(doc);
 }
 
 static int

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "notary_http.h"
 #include "proto.h"
 #include "repo.h"
@@ -418,16 +416,11 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return TC_EXIT_USAGE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		tc_fail("libcurl failed to initialise");
-		return TC_EXIT_FAIL;
-	}
 	optind++;
 	rc = verbs[i].fn(&t, argc - optind + 1, argv + optind - 1);
 	notary_http_free(t.http);
 	sdc_close(t.sd);
 	free(t.trust_dir_buf);
-	curl_global_cleanup();
 	if (fflush(stdout) != 0 && rc == TC_EXIT_OK) {
 		tc_fail("writing output: %s", strerror(errno));
 		rc = TC_EXIT_FAIL;

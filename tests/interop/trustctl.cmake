@@ -16,3 +16,8 @@ if(TARGET trustctl)
     $<TARGET_FILE:trustctl>)
   set_tests_properties(interop_trustctl_auth PROPERTIES TIMEOUT 60)
 endif()
+if(TARGET trustctl)
+  signerd_script_test(interop_trustctl_proxy interop
+    interop/trustctl-proxy.sh $<TARGET_FILE:trustctl>)
+  set_tests_properties(interop_trustctl_proxy PROPERTIES TIMEOUT 60)
+endif()

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "notary_http.h"
 #include "proto.h"
 #include "repo.h"
@@ -363,6 +365,9 @@ main(int argc, char **argv)
 	size_t		 i;
 	int		 c, rc;
 
+	/* A command is short-lived: let exit() return the memory rather
+	 * than OpenSSL's atexit cleanup walking every table (~0.5 ms). */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	memset(&t, 0, sizeof(t));
 	t.server = env("TRUSTCTL_SERVER", "DOCKER_CONTENT_TRUST_SERVER");
 	t.ca_file = env("TRUSTCTL_TLS_CA", NULL);

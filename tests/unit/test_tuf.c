@@ -9,6 +9,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "json.h"
 #include "tuf.h"
@@ -543,6 +548,154 @@ test_editing_helpers(void **state)
 	tuf_meta_free(m);
 }
 
+/* ---- P-256 keys without OpenSSL's decoder (tuf/key.c) ---- */
+
+/* A P-256 key, its self-signed certificate as PEM, and r||s over msg. */
+static void
+p256_fixture(uint8_t **spki, size_t *spki_len, char **pem, size_t *pem_len,
+    const uint8_t *msg, size_t msg_len, uint8_t sig[64])
+{
+	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[80], *dp = der, *q;
+	const unsigned char *cp = der;
+	ECDSA_SIG *es;
+	size_t dl = sizeof(der);
+	char *mem;
+	long ml;
+	int n;
+
+	assert_non_null(pk);
+	assert_non_null(x);
+	assert_non_null(bio);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x),
+	    "CN", MBSTRING_ASC, (const unsigned char *)"g", -1, -1, 0), 1);
+	assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	assert_int_equal(X509_set_pubkey(x, pk), 1);
+	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	ml = BIO_get_mem_data(bio, &mem);
+	*pem = malloc((size_t)ml);
+	memcpy(*pem, mem, (size_t)ml);
+	*pem_len = (size_t)ml;
+	n = i2d_PUBKEY(pk, NULL);
+	*spki = malloc((size_t)n);
+	q = *spki;
+	assert_int_equal(i2d_PUBKEY(pk, &q), n);
+	*spki_len = (size_t)n;
+	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk),
+	    1);
+	assert_int_equal(EVP_DigestSign(md, dp, &dl, msg, msg_len), 1);
+	es = d2i_ECDSA_SIG(NULL, &cp, (long)dl);
+	assert_non_null(es);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32), 32);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32), 32);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+	BIO_free(bio);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+}
+
+/* Length of the DER in a PEM block. */
+static size_t
+pem_der_len(const char *pem, size_t pem_len)
+{
+	BIO *in = BIO_new_mem_buf(pem, (int)pem_len);
+	char *name = NULL, *hdr = NULL;
+	unsigned char *der = NULL;
+	long dl = 0;
+
+	assert_int_equal(PEM_read_bio(in, &name, &hdr, &der, &dl), 1);
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	OPENSSL_free(der);
+	BIO_free(in);
+	return (size_t)dl;
+}
+
+/* PEM of the first n bytes of a certificate's DER. */
+static char *
+pem_cut(const char *pem, size_t pem_len, size_t n, size_t *out_len)
+{
+	BIO *in = BIO_new_mem_buf(pem, (int)pem_len), *out = BIO_new(BIO_s_mem());
+	char *name = NULL, *hdr = NULL, *mem, *r;
+	unsigned char *der = NULL;
+	long dl = 0, ml;
+
+	assert_int_equal(PEM_read_bio(in, &name, &hdr, &der, &dl), 1);
+	assert_true(n <= (size_t)dl);
+	assert_true(PEM_write_bio(out, name, "", der, (long)n) > 0);
+	ml = BIO_get_mem_data(out, &mem);
+	r = malloc((size_t)ml);
+	memcpy(r, mem, (size_t)ml);
+	*out_len = (size_t)ml;
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	OPENSSL_free(der);
+	BIO_free(in);
+	BIO_free(out);
+	return r;
+}
+
+static void
+test_p256_keys(void **state)
+{
+	static const uint8_t msg[] = "{\"signed\":{\"_type\":\"Targets\"}}";
+	struct tuf_key k;
+	uint8_t *spki, sig[64], bad[91];
+	char *pem, *cut;
+	size_t spki_len, pem_len, cut_len, n, full;
+
+
+	(void)state;
+	p256_fixture(&spki, &spki_len, &pem, &pem_len, msg, sizeof(msg) - 1,
+	    sig);
+	assert_int_equal(spki_len, 91);
+	/* The same signature through the SPKI and through the certificate. */
+	assert_int_equal(tuf_key_init(&k, "ecdsa", spki, spki_len), 0);
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+	    sizeof(msg) - 1), 0);
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+	    sizeof(msg) - 2), TUF_ERR_BAD_SIGNATURE);
+	tuf_key_cleanup(&k);
+	assert_int_equal(tuf_key_init(&k, "ecdsa-x509", (uint8_t *)pem,
+	    pem_len), 0);
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+	    sizeof(msg) - 1), 0);
+	sig[5] ^= 1;
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+	    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+	sig[5] ^= 1;
+	tuf_key_cleanup(&k);
+	/* A point off the curve is no key. */
+	memcpy(bad, spki, sizeof(bad));
+	bad[90] ^= 1;
+	assert_int_equal(tuf_key_init(&k, "ecdsa", bad, sizeof(bad)), 0);
+	assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+	    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+	tuf_key_cleanup(&k);
+	/* Every cut of the certificate's DER: never a key that verifies. */
+	full = pem_der_len(pem, pem_len);
+	for (n = 1; n < full; n++) {
+		cut = pem_cut(pem, pem_len, n, &cut_len);
+		assert_int_equal(tuf_key_init(&k, "ecdsa-x509", (uint8_t *)cut,
+		    cut_len), 0);
+		assert_int_equal(tuf_sig_verify(&k, "ecdsa", sig, 64, msg,
+		    sizeof(msg) - 1), TUF_ERR_BAD_SIGNATURE);
+		tuf_key_cleanup(&k);
+		free(cut);
+	}
+	free(spki);
+	free(pem);
+}
+
 int
 main(void)
 {
@@ -557,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_signed_msg_not_canonical),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_editing_helpers),
+		cmocka_unit_test(test_p256_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

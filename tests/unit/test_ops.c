@@ -198,7 +198,8 @@ static int
 call(struct fx *f, const char *req, size_t len, struct files *out,
     char **res, struct proto_error *err)
 {
-	struct server_peer peer = { getuid(), getgid(), getpid(), 1 };
+	struct server_peer peer = { .uid = getuid(), .gid = getgid(),
+	    .pid = getpid(), .conn_id = 1 };
 	struct proto_req r;
 	struct json_buf b;
 	struct json_doc *doc = NULL;
@@ -799,7 +800,8 @@ test_equivocation(void **state)
 	    PROTO_CODE_EQUIVOCATION);
 	/* ...and so does the commit path called directly. */
 	{
-		struct server_peer sp = { getuid(), getgid(), getpid(), 1 };
+		struct server_peer sp = { .uid = getuid(), .gid = getgid(),
+		    .pid = getpid(), .conn_id = 1 };
 		struct proto_req rq;
 		struct op_call c;
 		struct op_file of;

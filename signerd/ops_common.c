@@ -249,9 +249,21 @@ struct last_ent {
 	struct last_ent	*next;
 	int64_t		 version;
 	uint8_t		 hash[32];
+	/* The model signerd wrote this document from (op_model_keep), or NULL. */
+	struct tuf_meta	*model;
 	size_t		 klen;
 	char		 key[];		/* gun NUL role */
 };
+
+static void
+model_drop(struct signerd *sd, struct last_ent *e)
+{
+	if (e->model == NULL)
+		return;
+	sd->model_targets -= e->model->targets.n;
+	tuf_meta_free(e->model);
+	e->model = NULL;
+}
 
 static size_t
 last_key(const char *gun, const char *role, char *buf, size_t cap,
@@ -296,15 +308,76 @@ op_last_set(struct signerd *sd, const char *gun, const char *role,
 	if ((e = last_find(sd, k, klen, h)) == NULL &&
 	    (e = malloc(sizeof(*e) + klen)) != NULL) {
 		e->klen = klen;
+		e->model = NULL;
 		memcpy(e->key, k, klen);
 		e->next = sd->last_tab[h];
 		sd->last_tab[h] = e;
 	}
 	if (e != NULL) {
+		if (e->model != NULL && memcmp(e->hash, hash, 32) != 0)
+			model_drop(sd, e);
 		e->version = version;
 		memcpy(e->hash, hash, 32);
 	}
 	pthread_mutex_unlock(&sd->last_mu);
+}
+
+void
+op_model_keep(struct signerd *sd, const char *gun, const char *role,
+    const uint8_t hash[32], struct tuf_meta *m)
+{
+	struct last_ent *e;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+
+	if (m == NULL)
+		return;
+	/* The sign form is megabytes for a big file and is made anew on signing. */
+	free(m->signed_msg);
+	m->signed_msg = NULL;
+	m->signed_msg_len = 0;
+	if (sd->last_tab == NULL ||
+	    (klen = last_key(gun, role, k, sizeof(k), &h)) == 0) {
+		tuf_meta_free(m);
+		return;
+	}
+	pthread_mutex_lock(&sd->last_mu);
+	if ((e = last_find(sd, k, klen, h)) != NULL &&
+	    memcmp(e->hash, hash, 32) == 0) {
+		model_drop(sd, e);
+		if (sd->model_targets + m->targets.n <= OPS_MODEL_MAX_TARGETS) {
+			sd->model_targets += m->targets.n;
+			e->model = m;
+			m = NULL;	/* transferred */
+		}
+	}
+	pthread_mutex_unlock(&sd->last_mu);
+	tuf_meta_free(m);
+}
+
+struct tuf_meta *
+op_model_take(struct signerd *sd, const char *gun, const char *role,
+    const uint8_t hash[32])
+{
+	struct last_ent *e;
+	struct tuf_meta *m = NULL;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+
+	if (sd->last_tab == NULL ||
+	    (klen = last_key(gun, role, k, sizeof(k), &h)) == 0)
+		return NULL;
+	pthread_mutex_lock(&sd->last_mu);
+	if ((e = last_find(sd, k, klen, h)) != NULL && e->model != NULL &&
+	    memcmp(e->hash, hash, 32) == 0) {
+		m = e->model;
+		sd->model_targets -= m->targets.n;
+		e->model = NULL;	/* transferred */
+	}
+	pthread_mutex_unlock(&sd->last_mu);
+	return m;
 }
 
 void
@@ -318,6 +391,7 @@ op_last_free(struct signerd *sd)
 	for (i = 0; i < OPS_LAST_BUCKETS; i++)
 		for (e = sd->last_tab[i]; e != NULL; e = n) {
 			n = e->next;
+			model_drop(sd, e);
 			free(e);
 		}
 	free(sd->last_tab);
@@ -464,6 +538,12 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 		SHA256(buf, len, h);
 	/* The file signerd signed last needs no signature check: no sign form. */
 	po.no_sign_form = known && memcmp(h, lh, sizeof(h)) == 0;
+	/* ... nor even a parse when its model is still at hand. */
+	if (po.no_sign_form &&
+	    (m = op_model_take(c->sd, gun, role, h)) != NULL) {
+		*out = m;
+		return 0;
+	}
 	if ((r = tuf_meta_parse(buf, len, role, &po, &m, &te)) != 0) {
 		op_tuf_error(err, what, r, &te);
 		return -1;
@@ -800,6 +880,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		}
 		SHA256((const uint8_t *)files[i].buf.data, files[i].buf.len,
 		    lf[i].hash);
+		memcpy(files[i].sha256, lf[i].hash, sizeof(files[i].sha256));
 		/* The ledger checks again inside its transaction. */
 		r = op_last(c->sd, gun, lf[i].role, &lv, lh);
 		if (r == 0 && (lf[i].version < lv || (lf[i].version == lv &&

@@ -630,6 +630,70 @@ test_recipe(void **state)
 	files_free(&repo);
 }
 
+/*
+ * The model of the file signed last is kept (op_model_keep), and a request
+ * on that file starts from it instead of parsing it. The result must be
+ * what parsing would have given: a retry of that request rebuilds its
+ * recipe from the parsed base, and op_retry accepts it only when it hashes
+ * to the document signed from the kept model.
+ */
+static void
+test_model_cache(void **state)
+{
+	struct fx *f = *state;
+	struct files repo, out, out2, out3;
+	static const char add1[] = "{\"v\":1,\"op\":\"targets.update\","
+	    "\"gun\":\"" GUN "\",\"role\":\"targets\",\"add\":[{\"name\":"
+	    "\"v1.0\",\"sha256\":\"" D64A "\",\"length\":3}]";
+	static const char add2[] = "{\"v\":1,\"op\":\"targets.update\","
+	    "\"gun\":\"" GUN "\",\"role\":\"targets\",\"add\":[{\"name\":"
+	    "\"v2.0\",\"sha256\":\"" D64A "\",\"length\":4}],"
+	    "\"remove\":[\"v1.0\"]";
+	struct tuf_meta *m;
+	struct json_buf b;
+	const char *p;
+	size_t len;
+
+	assert_int_equal(ok_call(f, init_req(f, 0), NULL, &repo), 0);
+	assert_int_equal(ok_call(f, add1, &repo, &out), 0);
+	files_merge(&repo, &out);
+	assert_int_equal(f->sd.model_targets, 1);
+	/* From the kept models of targets and snapshot. */
+	assert_int_equal(ok_call(f, add2, &repo, &out2), 0);
+	assert_int_equal(f->sd.model_targets, 1);
+	p = files_get(&out2, "targets", &len);
+	assert_int_equal(tuf_meta_parse((const uint8_t *)p, len, "targets",
+	    NULL, &m, NULL), 0);
+	assert_int_equal(m->version, 3);
+	assert_int_equal(m->targets.n, 1);
+	json_buf_init(&b);
+	assert_int_equal(tuf_meta_write(m, &b), 0);
+	assert_int_equal(b.len, len);
+	assert_memory_equal(b.data, p, len);
+	json_buf_cleanup(&b);
+	tuf_meta_free(m);
+	/* The retry rebuilds from the parsed base: the very same bytes. */
+	assert_int_equal(ok_call(f, add2, &repo, &out3), 0);
+	assert_string_equal(files_get(&out3, "targets", NULL),
+	    files_get(&out2, "targets", NULL));
+	assert_string_equal(files_get(&out3, "snapshot", NULL),
+	    files_get(&out2, "snapshot", NULL));
+	files_free(&out3);
+	/* Again from the kept model, now of version 3. */
+	files_merge(&repo, &out2);
+	assert_int_equal(ok_call(f, add1, &repo, &out3), 0);
+	p = files_get(&out3, "targets", &len);
+	assert_int_equal(tuf_meta_parse((const uint8_t *)p, len, "targets",
+	    NULL, &m, NULL), 0);
+	assert_int_equal(m->version, 4);
+	assert_int_equal(m->targets.n, 2);
+	tuf_meta_free(m);
+	files_free(&out3);
+	files_free(&out2);
+	files_free(&out);
+	files_free(&repo);
+}
+
 /* docker's way: server snapshot, a signer, a delegation file. */
 static void
 test_docker_style(void **state)
@@ -1083,6 +1147,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_repo_ours, fx_setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_recipe, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_model_cache, fx_setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_docker_style, fx_setup,
 		    fx_teardown),

@@ -843,6 +843,30 @@ ledger_err(struct proto_error *err, int r, const char *msg)
 	    ledger_strerror(r));
 }
 
+/*
+ * The ledger refused or failed a commit whose audit lines are written:
+ * one more line per file says so, so that the log never claims a
+ * signature that was not committed (and reconcile need not).
+ */
+static void
+audit_withdraw(const struct op_call *c, struct audit_record *rec, size_t n,
+    const char *why)
+{
+	char detail[512];
+	size_t i;
+
+	snprintf(detail, sizeof(detail), "the ledger did not commit the "
+	    "line before; nothing was returned: %s", why);
+	for (i = 0; i < n; i++) {
+		rec[i].outcome = "withdrawn";
+		rec[i].detail = detail;
+	}
+	if (audit_append_many(c->sd->audit, rec, n) != 0)
+		op_log(c->sd, LOG_ERR, "audit log write failed while "
+		    "withdrawing %s v%lld", rec[0].role,
+		    (long long)rec[0].version);
+}
+
 int
 op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
     struct op_file *files, size_t n, const char *extra, size_t extra_len,
@@ -856,6 +880,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	struct json_buf rcp[LEDGER_MAX_FILES];
 	char msg[256];
 	int audit_failed = 0;
+	int64_t aend = 0;
 	uint8_t lh[32];
 	int64_t lv;
 	int r;
@@ -911,18 +936,34 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		rec[i].sha256 = lf[i].hash;
 		rec[i].outcome = "ok";
 	}
-	/* ledger_commit and audit_append group concurrent callers into one
-	 * transaction / one sync each (docs/ledger-and-audit.md). */
-	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
-	    sizeof(msg))) != 0) {
-		ledger_err(err, r, msg);
+	/*
+	 * The audit lines are written first and synced by the log's sync
+	 * thread while the ledger commits, so the two syncs overlap instead
+	 * of following each other; nothing is released before both are done.
+	 * A crash in between leaves a line without its commit (reconcile
+	 * notes it "not-committed") or a commit without its line (reconcile
+	 * adds it): docs/ledger-and-audit.md. ledger_commit and the audit log
+	 * group concurrent callers into one transaction / one sync each.
+	 */
+	if (c->sd->audit != NULL && n > 0 &&
+	    audit_write_many(c->sd->audit, rec, n, &aend) != 0) {
+		op_log(c->sd, LOG_ERR, "audit log write failed; nothing "
+		    "committed for %s v%lld", files[0].role,
+		    (long long)files[0].version);
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log cannot "
+		    "be written; nothing was signed");
 		r = -1;
 		goto out;
 	}
-	/* One sync for all the request's lines (a request with a signerd-held
-	 * snapshot has two). */
-	if (c->sd->audit != NULL && n > 0 &&
-	    audit_append_many(c->sd->audit, rec, n) != 0) {
+	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
+	    sizeof(msg))) != 0) {
+		ledger_err(err, r, msg);
+		if (aend > 0)
+			audit_withdraw(c, rec, n, err->message);
+		r = -1;
+		goto out;
+	}
+	if (aend > 0 && audit_sync_wait(c->sd->audit, aend) != 0) {
 		/* Committed but not released; a retry returns it. */
 		op_log(c->sd, LOG_ERR, "audit log write failed; "
 		    "signatures of %s v%lld%s withheld", files[0].role,

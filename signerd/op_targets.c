@@ -394,6 +394,10 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 			op_model_keep(sd, gun, "snapshot", files[1].sha256, snap);
 			snap = NULL;	/* transferred */
 		}
+		/* Unchanged and read only: kept under the base's hash. */
+		op_model_keep(sd, gun, "root", op_base_hash(&base, "root"),
+		    root);
+		root = NULL;	/* transferred */
 	}
 out:
 	/* A retry meets rollback or conflict: its stored result, if kept. */

@@ -261,6 +261,7 @@ model_drop(struct signerd *sd, struct last_ent *e)
 	if (e->model == NULL)
 		return;
 	sd->model_targets -= e->model->targets.n;
+	sd->model_count--;
 	tuf_meta_free(e->model);
 	e->model = NULL;
 }
@@ -346,8 +347,10 @@ op_model_keep(struct signerd *sd, const char *gun, const char *role,
 	if ((e = last_find(sd, k, klen, h)) != NULL &&
 	    memcmp(e->hash, hash, 32) == 0) {
 		model_drop(sd, e);
-		if (sd->model_targets + m->targets.n <= OPS_MODEL_MAX_TARGETS) {
+		if (sd->model_targets + m->targets.n <= OPS_MODEL_MAX_TARGETS &&
+		    sd->model_count < OPS_MODEL_MAX) {
 			sd->model_targets += m->targets.n;
+			sd->model_count++;
 			e->model = m;
 			m = NULL;	/* transferred */
 		}
@@ -374,6 +377,7 @@ op_model_take(struct signerd *sd, const char *gun, const char *role,
 	    memcmp(e->hash, hash, 32) == 0) {
 		m = e->model;
 		sd->model_targets -= m->targets.n;
+		sd->model_count--;
 		e->model = NULL;	/* transferred */
 	}
 	pthread_mutex_unlock(&sd->last_mu);

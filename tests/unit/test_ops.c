@@ -672,10 +672,13 @@ test_model_cache(void **state)
 	assert_int_equal(ok_call(f, init_req(f, 0), NULL, &repo), 0);
 	assert_int_equal(ok_call(f, add1, &repo, &out), 0);
 	files_merge(&repo, &out);
+	/* targets, snapshot and root */
 	assert_int_equal(f->sd.model_targets, 1);
+	assert_int_equal(f->sd.model_count, 3);
 	/* From the kept models of targets and snapshot. */
 	assert_int_equal(ok_call(f, add2, &repo, &out2), 0);
 	assert_int_equal(f->sd.model_targets, 1);
+	assert_int_equal(f->sd.model_count, 3);
 	p = files_get(&out2, "targets", &len);
 	assert_int_equal(tuf_meta_parse((const uint8_t *)p, len, "targets",
 	    NULL, &m, NULL), 0);

@@ -31,7 +31,7 @@ static int ready;
 static int
 run(const uint8_t *req, size_t len, struct json_buf *out)
 {
-	struct server_peer peer = { 0, 0, 1, 1 };
+	struct server_peer peer = { .pid = 1, .conn_id = 1 };
 	struct proto_req r;
 	struct proto_error err;
 	int rc;

@@ -32,6 +32,12 @@ struct audit {
 	off_t		 synced;	/* bytes known to be on disk */
 	int		 syncing;	/* a thread is in fdatasync */
 	int		 failed;	/* an fdatasync failed: refuse to go on */
+	/* The sync thread (audit_write_many): syncs what was written while
+	 * the writer goes on (to its ledger commit). */
+	pthread_cond_t	 work_cv;
+	pthread_t	 syncer;
+	int		 syncer_on;
+	int		 quit;
 	int64_t		 seq;			/* of the last line, 0 when empty */
 	uint8_t		 prev[AUDIT_HASH_LEN];	/* sha256 of the last line */
 	off_t		 last_start;		/* where the last line starts */
@@ -198,6 +204,10 @@ line_check(const char *line, size_t len, int64_t *seq,
 		if (json_value_type(v) == JSON_INT &&
 		    json_value_int(v, &li->version) != 0)
 			li->version = 0;
+		s = json_value_str(json_object_get(root, "outcome"), &slen);
+		li->withdrawn = s != NULL && ((slen == 9 &&
+		    memcmp(s, "withdrawn", 9) == 0) || (slen == 13 &&
+		    memcmp(s, "not-committed", 13) == 0));
 		s = json_value_str(json_object_get(root, "sha256"), &slen);
 		if (s != NULL) {
 			if (unhex(s, slen, li->sha256, AUDIT_HASH_LEN) != 0) {
@@ -473,6 +483,64 @@ audit_append(struct audit *a, const struct audit_record *rec)
 	return rc;
 }
 
+/* Syncs whatever was written and not yet synced, until audit_close. */
+static void *
+syncer_main(void *arg)
+{
+	struct audit *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		while (!a->quit && (a->failed || a->synced >= a->size))
+			pthread_cond_wait(&a->work_cv, &a->mu);
+		if (a->quit)
+			break;
+		(void)sync_to(a, a->size);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+int
+audit_write_many(struct audit *a, const struct audit_record *recs, size_t n,
+    int64_t *end)
+{
+	off_t e = 0;
+	size_t i;
+	int rc = 0;
+
+	if (end != NULL)
+		*end = 0;
+	if (a == NULL || recs == NULL || n == 0 || end == NULL)
+		return AUDIT_ERR_INVAL;
+	pthread_mutex_lock(&a->mu);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_locked(a, &recs[i], &e);
+	if (e > 0) {
+		/* Without a thread the waiter syncs itself (sync_to). */
+		if (!a->syncer_on && pthread_create(&a->syncer, NULL,
+		    syncer_main, a) == 0)
+			a->syncer_on = 1;
+		pthread_cond_signal(&a->work_cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	*end = (int64_t)e;
+	return rc;
+}
+
+int
+audit_sync_wait(struct audit *a, int64_t end)
+{
+	int rc;
+
+	if (a == NULL || end < 0)
+		return AUDIT_ERR_INVAL;
+	pthread_mutex_lock(&a->mu);
+	rc = sync_to(a, (off_t)end);
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
 int
 audit_append_many(struct audit *a, const struct audit_record *recs, size_t n)
 {
@@ -669,6 +737,11 @@ audit_open(const char *path, struct audit **out,
 		pthread_mutex_destroy(&a->mu);
 		goto out;
 	}
+	if (pthread_cond_init(&a->work_cv, NULL) != 0) {
+		pthread_cond_destroy(&a->synced_cv);
+		pthread_mutex_destroy(&a->mu);
+		goto out;
+	}
 	mu_init = 1;
 	rc = AUDIT_ERR_IO;
 	/* O_APPEND: every write lands at the end, even after a cut. */
@@ -687,6 +760,7 @@ out:
 		if (a->fd >= 0)
 			close(a->fd);
 		if (mu_init) {
+			pthread_cond_destroy(&a->work_cv);
 			pthread_cond_destroy(&a->synced_cv);
 			pthread_mutex_destroy(&a->mu);
 		}
@@ -700,8 +774,16 @@ audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
+	if (a->syncer_on) {
+		pthread_mutex_lock(&a->mu);
+		a->quit = 1;
+		pthread_cond_signal(&a->work_cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->syncer, NULL);
+	}
 	if (a->fd >= 0)
 		close(a->fd);
+	pthread_cond_destroy(&a->work_cv);
 	pthread_cond_destroy(&a->synced_cv);
 	pthread_mutex_destroy(&a->mu);
 	free(a);

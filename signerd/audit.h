@@ -80,6 +80,21 @@ int audit_append_many(struct audit *a, const struct audit_record *recs,
     size_t n);
 
 /*
+ * audit_append_many in two halves, so that the sync of the lines runs
+ * while the caller does something else (op_commit: its ledger commit).
+ * audit_write_many writes the lines in order and has the log's sync
+ * thread (started on first use, joined by audit_close) begin syncing
+ * them; *end is the offset audit_sync_wait(a, end) then waits to be
+ * synced (syncing itself when no sync is running). Nothing may be
+ * released before audit_sync_wait returned 0. Both return 0,
+ * AUDIT_ERR_INVAL or AUDIT_ERR_IO (on a write failure some of the lines
+ * may be in the file).
+ */
+int audit_write_many(struct audit *a, const struct audit_record *recs,
+    size_t n, int64_t *end);
+int audit_sync_wait(struct audit *a, int64_t end);
+
+/*
  * Checks the whole log at path: every line complete JSON with the required
  * fields, its own hash right, seq counting from 1, and prev equal to the
  * sha256 of the line before. Returns 0 with *lines set, or
@@ -113,6 +128,7 @@ struct audit_line_info {
 	int64_t	version;			/* 0 when null */
 	int	has_sha256;
 	uint8_t	sha256[AUDIT_HASH_LEN];		/* the signed document's */
+	int	withdrawn;	/* outcome "withdrawn" or "not-committed" */
 };
 
 typedef int audit_scan_fn(void *ctx, const struct audit_line_info *line);

@@ -100,7 +100,12 @@ signerd_handle(void *ctx, const struct server_peer *speer,
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		return -1;
 	}
-	if (policy_peer_init(peer, speer->uid, speer->gid, speer->pid) != 0) {
+	/* The groups the kernel gave at accept; the database only without them. */
+	if (speer->groups_known)
+		policy_peer_set(peer, speer->uid, speer->gid, speer->pid,
+		    speer->groups, speer->ngroups);
+	else if (policy_peer_init(peer, speer->uid, speer->gid,
+	    speer->pid) != 0) {
 		free(peer);
 		proto_error_set(err, PROTO_CODE_INTERNAL, "out of memory");
 		return -1;

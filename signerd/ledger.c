@@ -107,6 +107,49 @@ sha256(const uint8_t *p, size_t n, uint8_t out[LEDGER_HASH_LEN])
 	return signerd_sha256(p, n, out) == 0 ? 0 : LEDGER_ERR_NOMEM;
 }
 
+/*
+ * The statement for sql on db: prepared once per connection
+ * (SQLITE_PREPARE_PERSISTENT) and found again among the ones db holds, so
+ * the hot path parses no SQL. Callers hold db's mutex and never use one
+ * SQL text twice at once; stmt_put resets it for the next use (any column
+ * pointers die there, as with sqlite3_finalize).
+ */
+static int
+stmt_get(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	sqlite3_stmt *s = NULL;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL)
+		if (strcmp(sqlite3_sql(s), sql) == 0) {
+			*st = s;
+			return SQLITE_OK;
+		}
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL);
+}
+
+static void
+stmt_put(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Closes db with the statements stmt_get kept. */
+static void
+db_close(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+
+	if (db == NULL)
+		return;
+	while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 static int
 exec_sql(sqlite3 *db, const char *sql)
 {
@@ -232,8 +275,8 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	rc = 0;
 out:
 	if (l != NULL) {
-		sqlite3_close(l->rdb);
-		sqlite3_close(l->wdb);
+		db_close(l->rdb);
+		db_close(l->wdb);
 		if (nmu > 4)
 			pthread_cond_destroy(&l->qcv);
 		if (nmu > 3)
@@ -257,8 +300,8 @@ ledger_close(struct ledger *l)
 
 	if (l == NULL)
 		return;
-	sqlite3_close(l->rdb);
-	sqlite3_close(l->wdb);
+	db_close(l->rdb);
+	db_close(l->wdb);
 	for (i = 0; i < LEDGER_LOCK_BUCKETS; i++) {
 		for (e = l->locks[i]; e != NULL; e = next) {
 			next = e->next;
@@ -351,9 +394,9 @@ last_locked(sqlite3 *db, const char *gun, const char *role,
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO, s;
 
-	if (sqlite3_prepare_v2(db, "SELECT version, hash, request FROM"
+	if (stmt_get(db, "SELECT version, hash, request FROM"
 	    " signed WHERE gun=?1 AND role=?2 ORDER BY version DESC LIMIT 1",
-	    -1, &st, NULL) != SQLITE_OK)
+	    &st) != SQLITE_OK)
 		goto out;
 	if (sqlite3_bind_text(st, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -374,7 +417,7 @@ last_locked(sqlite3 *db, const char *gun, const char *role,
 		*request = sqlite3_column_int64(st, 2);
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	return rc;
 }
 
@@ -463,8 +506,8 @@ request_find(sqlite3 *db, const char *gun,
 	int rc = LEDGER_ERR_IO, s;
 
 	*id = 0;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM requests WHERE gun=?1"
-	    " AND fingerprint=?2", -1, &st, NULL) != SQLITE_OK ||
+	if (stmt_get(db, "SELECT id FROM requests WHERE gun=?1"
+	    " AND fingerprint=?2", &st) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 2, fingerprint, LEDGER_HASH_LEN,
 	    SQLITE_STATIC) != SQLITE_OK)
@@ -476,7 +519,7 @@ request_find(sqlite3 *db, const char *gun,
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	return rc;
 }
 
@@ -493,8 +536,8 @@ files_read(sqlite3 *db, int64_t id, struct ledger_result *res)
 	uint8_t *bytes;
 	int rc = LEDGER_ERR_IO, s;
 
-	if (sqlite3_prepare_v2(db, "SELECT role, version, hash, bytes FROM"
-	    " files WHERE request=?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK ||
+	if (stmt_get(db, "SELECT role, version, hash, bytes FROM"
+	    " files WHERE request=?1 ORDER BY seq", &st) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		goto out;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -537,7 +580,7 @@ files_read(sqlite3 *db, int64_t id, struct ledger_result *res)
 	if (rc == 0 && n == 0)
 		rc = LEDGER_ERR_CORRUPT;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	return rc;
 }
 
@@ -619,9 +662,9 @@ prune_request(sqlite3 *db, const char *gun, int64_t id)
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO, s, live = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM files f WHERE"
+	if (stmt_get(db, "SELECT 1 FROM files f WHERE"
 	    " f.request=?1 AND f.version >= (SELECT max(version) FROM signed s"
-	    " WHERE s.gun=?2 AND s.role=f.role) LIMIT 1", -1, &st, NULL) !=
+	    " WHERE s.gun=?2 AND s.role=f.role) LIMIT 1", &st) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, gun, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -631,25 +674,25 @@ prune_request(sqlite3 *db, const char *gun, int64_t id)
 		live = 1;
 	else if (s != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	stmt_put(st);
 	st = NULL;
 	if (!live) {
-		if (sqlite3_prepare_v2(db, "DELETE FROM files WHERE request=?1",
-		    -1, &st, NULL) != SQLITE_OK ||
+		if (stmt_get(db, "DELETE FROM files WHERE request=?1",
+		    &st) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 		    step_done(st) != 0)
 			goto out;
-		sqlite3_finalize(st);
+		stmt_put(st);
 		st = NULL;
-		if (sqlite3_prepare_v2(db, "DELETE FROM requests WHERE id=?1",
-		    -1, &st, NULL) != SQLITE_OK ||
+		if (stmt_get(db, "DELETE FROM requests WHERE id=?1",
+		    &st) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 		    step_done(st) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	return rc;
 }
 
@@ -692,8 +735,8 @@ commit_locked(sqlite3 *db, const char *gun,
 			goto out;
 	}
 	rc = LEDGER_ERR_IO;
-	if (sqlite3_prepare_v2(db, "INSERT INTO requests(gun, fingerprint,"
-	    " time) VALUES(?1, ?2, ?3)", -1, &st_req, NULL) != SQLITE_OK ||
+	if (stmt_get(db, "INSERT INTO requests(gun, fingerprint,"
+	    " time) VALUES(?1, ?2, ?3)", &st_req) != SQLITE_OK ||
 	    sqlite3_bind_text(st_req, 1, gun, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_blob(st_req, 2, fingerprint, LEDGER_HASH_LEN,
 	    SQLITE_STATIC) != SQLITE_OK ||
@@ -701,12 +744,12 @@ commit_locked(sqlite3 *db, const char *gun,
 	    step_done(st_req) != 0)
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
-	if (sqlite3_prepare_v2(db, "INSERT INTO files(request, seq, role,"
-	    " version, hash, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
-	    &st_file, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO signed(gun, role,"
-	    " version, hash, request, time) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
-	    &st_signed, NULL) != SQLITE_OK)
+	if (stmt_get(db, "INSERT INTO files(request, seq, role,"
+	    " version, hash, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	    &st_file) != SQLITE_OK ||
+	    stmt_get(db, "INSERT OR IGNORE INTO signed(gun, role,"
+	    " version, hash, request, time) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	    &st_signed) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < nfiles; i++) {
 		if (sqlite3_bind_int64(st_file, 1, id) != SQLITE_OK ||
@@ -746,9 +789,9 @@ commit_locked(sqlite3 *db, const char *gun,
 	rc = 0;
 out:
 	ledger_result_cleanup(&old);
-	sqlite3_finalize(st_req);
-	sqlite3_finalize(st_file);
-	sqlite3_finalize(st_signed);
+	stmt_put(st_req);
+	stmt_put(st_file);
+	stmt_put(st_signed);
 	return rc;
 }
 
@@ -762,11 +805,11 @@ mark_put(sqlite3 *db, int kind, const struct ledger_audit_mark *m)
 	sqlite3_stmt *st = NULL;
 	int rc = LEDGER_ERR_IO;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO audit_mark(kind, request, seq,"
+	if (stmt_get(db, "INSERT INTO audit_mark(kind, request, seq,"
 	    " hash, byte_offset) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind)"
 	    " DO UPDATE SET request=excluded.request, seq=excluded.seq,"
 	    " hash=excluded.hash, byte_offset=excluded.byte_offset"
-	    " WHERE excluded.seq >= audit_mark.seq", -1, &st, NULL) !=
+	    " WHERE excluded.seq >= audit_mark.seq", &st) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_int(st, 1, kind) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, m->request) != SQLITE_OK ||
@@ -777,7 +820,7 @@ mark_put(sqlite3 *db, int kind, const struct ledger_audit_mark *m)
 		goto out;
 	rc = step_done(st);
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	return rc;
 }
 
@@ -974,14 +1017,14 @@ ledger_stats(struct ledger *l, int64_t *guns, int64_t *signatures)
 	if (l == NULL)
 		return LEDGER_ERR_INVAL;
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(l->rdb, "SELECT count(DISTINCT gun), count(*)"
-	    " FROM signed", -1, &st, NULL) == SQLITE_OK &&
+	if (stmt_get(l->rdb, "SELECT count(DISTINCT gun), count(*)"
+	    " FROM signed", &st) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		*guns = sqlite3_column_int64(st, 0);
 		*signatures = sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	stmt_put(st);
 	pthread_mutex_unlock(&l->rmu);
 	return rc;
 }
@@ -1010,8 +1053,8 @@ ledger_audit_mark_get(struct ledger *l, struct ledger_audit_mark *checked,
 	if (l == NULL)
 		return LEDGER_ERR_INVAL;
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(l->rdb, "SELECT kind, request, seq, hash,"
-	    " byte_offset FROM audit_mark", -1, &st, NULL) != SQLITE_OK)
+	if (stmt_get(l->rdb, "SELECT kind, request, seq, hash,"
+	    " byte_offset FROM audit_mark", &st) != SQLITE_OK)
 		goto out;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		kind = sqlite3_column_int(st, 0);
@@ -1032,7 +1075,7 @@ ledger_audit_mark_get(struct ledger *l, struct ledger_audit_mark *checked,
 	}
 	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	pthread_mutex_unlock(&l->rmu);
 	if (rc != 0) {
 		memset(checked, 0, sizeof(*checked));
@@ -1075,9 +1118,9 @@ ledger_signed_since(struct ledger *l, int64_t request, ledger_signed_fn *fn,
 	if (l == NULL || fn == NULL)
 		return LEDGER_ERR_INVAL;
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(l->rdb, "SELECT gun, role, version, hash,"
+	if (stmt_get(l->rdb, "SELECT gun, role, version, hash,"
 	    " request, time FROM signed WHERE request > ?1"
-	    " ORDER BY request, gun, role", -1, &st, NULL) != SQLITE_OK ||
+	    " ORDER BY request, gun, role", &st) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, request) != SQLITE_OK)
 		goto out;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1099,7 +1142,7 @@ ledger_signed_since(struct ledger *l, int64_t request, ledger_signed_fn *fn,
 	}
 	rc = s == SQLITE_DONE ? 0 : LEDGER_ERR_IO;
 out:
-	sqlite3_finalize(st);
+	stmt_put(st);
 	pthread_mutex_unlock(&l->rmu);
 	return rc;
 }

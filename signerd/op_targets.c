@@ -386,6 +386,19 @@ op_targets_update(const struct op_call *c, struct json_buf *out,
 		nfiles = 2;
 	}
 	r = op_commit(c, gun, fp, files, nfiles, NULL, 0, out, err);
+	if (r == 0) {
+		/* The next request on these files starts from the models. */
+		op_model_keep(sd, gun, role, files[0].sha256, m);
+		m = NULL;	/* transferred */
+		if (snap != NULL) {
+			op_model_keep(sd, gun, "snapshot", files[1].sha256, snap);
+			snap = NULL;	/* transferred */
+		}
+		/* Unchanged and read only: kept under the base's hash. */
+		op_model_keep(sd, gun, "root", op_base_hash(&base, "root"),
+		    root);
+		root = NULL;	/* transferred */
+	}
 out:
 	/* A retry meets rollback or conflict: its stored result, if kept. */
 	rbc.base = &base;

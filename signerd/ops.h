@@ -51,6 +51,8 @@ struct signerd {
 	 * off the hot path (the ledger's lock is held through its syncs). */
 	pthread_mutex_t		 last_mu;
 	struct last_ent		**last_tab;
+	size_t			 model_targets;	/* targets in kept models */
+	size_t			 model_count;	/* kept models */
 	/* Clock for expiries (tests may set it); NULL: time(NULL). */
 	int64_t			(*now)(void);
 	/* Optional log sink (syslog priority). */
@@ -149,6 +151,25 @@ int op_last(struct signerd *sd, const char *gun, const char *role,
     int64_t *version, uint8_t hash[32]);
 
 /*
+ * The model a document was written from, kept beside its (gun, role)
+ * entry so that the next request on that very document (the common case:
+ * the base is what signerd returned last) skips parsing it. op_model_keep
+ * takes m, keeping it only while hash is the last one signed for (gun,
+ * role) and the kept models stay within OPS_MODEL_MAX models and
+ * OPS_MODEL_MAX_TARGETS targets in all (else m is freed). op_model_take
+ * hands the model of the document with this hash over to the caller (NULL
+ * when none is kept): it is the caller's to change and free, so it must
+ * come back only through op_model_keep after a commit. Callers hold the
+ * GUN's lock.
+ */
+#define OPS_MODEL_MAX_TARGETS 2000000
+#define OPS_MODEL_MAX		16384
+void op_model_keep(struct signerd *sd, const char *gun, const char *role,
+    const uint8_t hash[32], struct tuf_meta *m);
+struct tuf_meta *op_model_take(struct signerd *sd, const char *gun,
+    const char *role, const uint8_t hash[32]);
+
+/*
  * After a refusal that a retry would also meet (rollback, conflict): the
  * stored result of this very request, if any, replaces the error (1).
  */
@@ -174,6 +195,7 @@ struct op_file {
 	int64_t		 version;
 	const char	*key_id;
 	struct json_buf	 buf;
+	uint8_t		 sha256[32];	/* of buf, set by op_commit */
 	/* Store a recipe, not the bytes: the op can rebuild it (op_rebuild). */
 	int		 recipe;
 	struct tuf_time	 expires;	/* with recipe: the expiry signed */

@@ -249,9 +249,22 @@ struct last_ent {
 	struct last_ent	*next;
 	int64_t		 version;
 	uint8_t		 hash[32];
+	/* The model signerd wrote this document from (op_model_keep), or NULL. */
+	struct tuf_meta	*model;
 	size_t		 klen;
 	char		 key[];		/* gun NUL role */
 };
+
+static void
+model_drop(struct signerd *sd, struct last_ent *e)
+{
+	if (e->model == NULL)
+		return;
+	sd->model_targets -= e->model->targets.n;
+	sd->model_count--;
+	tuf_meta_free(e->model);
+	e->model = NULL;
+}
 
 static size_t
 last_key(const char *gun, const char *role, char *buf, size_t cap,
@@ -296,15 +309,79 @@ op_last_set(struct signerd *sd, const char *gun, const char *role,
 	if ((e = last_find(sd, k, klen, h)) == NULL &&
 	    (e = malloc(sizeof(*e) + klen)) != NULL) {
 		e->klen = klen;
+		e->model = NULL;
 		memcpy(e->key, k, klen);
 		e->next = sd->last_tab[h];
 		sd->last_tab[h] = e;
 	}
 	if (e != NULL) {
+		if (e->model != NULL && memcmp(e->hash, hash, 32) != 0)
+			model_drop(sd, e);
 		e->version = version;
 		memcpy(e->hash, hash, 32);
 	}
 	pthread_mutex_unlock(&sd->last_mu);
+}
+
+void
+op_model_keep(struct signerd *sd, const char *gun, const char *role,
+    const uint8_t hash[32], struct tuf_meta *m)
+{
+	struct last_ent *e;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+
+	if (m == NULL)
+		return;
+	/* The sign form is megabytes for a big file and is made anew on signing. */
+	free(m->signed_msg);
+	m->signed_msg = NULL;
+	m->signed_msg_len = 0;
+	if (sd->last_tab == NULL ||
+	    (klen = last_key(gun, role, k, sizeof(k), &h)) == 0) {
+		tuf_meta_free(m);
+		return;
+	}
+	pthread_mutex_lock(&sd->last_mu);
+	if ((e = last_find(sd, k, klen, h)) != NULL &&
+	    memcmp(e->hash, hash, 32) == 0) {
+		model_drop(sd, e);
+		if (sd->model_targets + m->targets.n <= OPS_MODEL_MAX_TARGETS &&
+		    sd->model_count < OPS_MODEL_MAX) {
+			sd->model_targets += m->targets.n;
+			sd->model_count++;
+			e->model = m;
+			m = NULL;	/* transferred */
+		}
+	}
+	pthread_mutex_unlock(&sd->last_mu);
+	tuf_meta_free(m);
+}
+
+struct tuf_meta *
+op_model_take(struct signerd *sd, const char *gun, const char *role,
+    const uint8_t hash[32])
+{
+	struct last_ent *e;
+	struct tuf_meta *m = NULL;
+	char k[PROTO_GUN_MAX + PROTO_ROLE_MAX + 8];
+	size_t klen;
+	uint32_t h;
+
+	if (sd->last_tab == NULL ||
+	    (klen = last_key(gun, role, k, sizeof(k), &h)) == 0)
+		return NULL;
+	pthread_mutex_lock(&sd->last_mu);
+	if ((e = last_find(sd, k, klen, h)) != NULL && e->model != NULL &&
+	    memcmp(e->hash, hash, 32) == 0) {
+		m = e->model;
+		sd->model_targets -= m->targets.n;
+		sd->model_count--;
+		e->model = NULL;	/* transferred */
+	}
+	pthread_mutex_unlock(&sd->last_mu);
+	return m;
 }
 
 void
@@ -318,6 +395,7 @@ op_last_free(struct signerd *sd)
 	for (i = 0; i < OPS_LAST_BUCKETS; i++)
 		for (e = sd->last_tab[i]; e != NULL; e = n) {
 			n = e->next;
+			model_drop(sd, e);
 			free(e);
 		}
 	free(sd->last_tab);
@@ -362,6 +440,7 @@ op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
     size_t len, const uint8_t *hash, struct tuf_meta **root,
     struct proto_error *err)
 {
+	struct tuf_parse_opts po = { .no_sign_form = 1 };
 	uint8_t h[32], lh[LEDGER_HASH_LEN];
 	struct tuf_error te;
 	int64_t ver;
@@ -394,7 +473,11 @@ op_trust_root(const struct op_call *c, const char *gun, const uint8_t *buf,
 		    "record)", (long long)ver);
 		return -1;
 	}
-	if ((r = tuf_meta_parse(buf, len, "root", NULL, root, &te)) != 0) {
+	/* Known by its hash: no signature to check, so no sign form, and no
+	 * parse at all while the model of this very root is kept. */
+	if ((*root = op_model_take(c->sd, gun, "root", h)) != NULL)
+		return 0;
+	if ((r = tuf_meta_parse(buf, len, "root", &po, root, &te)) != 0) {
 		op_tuf_error(err, "base.root", r, &te);
 		return -1;
 	}
@@ -464,6 +547,12 @@ op_trust_role(const struct op_call *c, const char *gun, const char *role,
 		SHA256(buf, len, h);
 	/* The file signerd signed last needs no signature check: no sign form. */
 	po.no_sign_form = known && memcmp(h, lh, sizeof(h)) == 0;
+	/* ... nor even a parse when its model is still at hand. */
+	if (po.no_sign_form &&
+	    (m = op_model_take(c->sd, gun, role, h)) != NULL) {
+		*out = m;
+		return 0;
+	}
 	if ((r = tuf_meta_parse(buf, len, role, &po, &m, &te)) != 0) {
 		op_tuf_error(err, what, r, &te);
 		return -1;
@@ -763,6 +852,30 @@ ledger_err(struct proto_error *err, int r, const char *msg)
 	    ledger_strerror(r));
 }
 
+/*
+ * The ledger refused or failed a commit whose audit lines are written:
+ * one more line per file says so, so that the log never claims a
+ * signature that was not committed (and reconcile need not).
+ */
+static void
+audit_withdraw(const struct op_call *c, struct audit_record *rec, size_t n,
+    const char *why)
+{
+	char detail[512];
+	size_t i;
+
+	snprintf(detail, sizeof(detail), "the ledger did not commit the "
+	    "line before; nothing was returned: %s", why);
+	for (i = 0; i < n; i++) {
+		rec[i].outcome = "withdrawn";
+		rec[i].detail = detail;
+	}
+	if (audit_append_many(c->sd->audit, rec, n) != 0)
+		op_log(c->sd, LOG_ERR, "audit log write failed while "
+		    "withdrawing %s v%lld", rec[0].role,
+		    (long long)rec[0].version);
+}
+
 int
 op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
     struct op_file *files, size_t n, const char *extra, size_t extra_len,
@@ -776,6 +889,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 	struct json_buf rcp[LEDGER_MAX_FILES];
 	char msg[256];
 	int audit_failed = 0;
+	int64_t aend = 0;
 	uint8_t lh[32];
 	int64_t lv;
 	int r;
@@ -800,6 +914,7 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		}
 		SHA256((const uint8_t *)files[i].buf.data, files[i].buf.len,
 		    lf[i].hash);
+		memcpy(files[i].sha256, lf[i].hash, sizeof(files[i].sha256));
 		/* The ledger checks again inside its transaction. */
 		r = op_last(c->sd, gun, lf[i].role, &lv, lh);
 		if (r == 0 && (lf[i].version < lv || (lf[i].version == lv &&
@@ -830,18 +945,34 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		rec[i].sha256 = lf[i].hash;
 		rec[i].outcome = "ok";
 	}
-	/* ledger_commit and audit_append group concurrent callers into one
-	 * transaction / one sync each (docs/ledger-and-audit.md). */
-	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
-	    sizeof(msg))) != 0) {
-		ledger_err(err, r, msg);
+	/*
+	 * The audit lines are written first and synced by the log's sync
+	 * thread while the ledger commits, so the two syncs overlap instead
+	 * of following each other; nothing is released before both are done.
+	 * A crash in between leaves a line without its commit (reconcile
+	 * notes it "not-committed") or a commit without its line (reconcile
+	 * adds it): docs/ledger-and-audit.md. ledger_commit and the audit log
+	 * group concurrent callers into one transaction / one sync each.
+	 */
+	if (c->sd->audit != NULL && n > 0 &&
+	    audit_write_many(c->sd->audit, rec, n, &aend) != 0) {
+		op_log(c->sd, LOG_ERR, "audit log write failed; nothing "
+		    "committed for %s v%lld", files[0].role,
+		    (long long)files[0].version);
+		proto_error_set(err, PROTO_CODE_INTERNAL, "the audit log cannot "
+		    "be written; nothing was signed");
 		r = -1;
 		goto out;
 	}
-	/* One sync for all the request's lines (a request with a signerd-held
-	 * snapshot has two). */
-	if (c->sd->audit != NULL && n > 0 &&
-	    audit_append_many(c->sd->audit, rec, n) != 0) {
+	if ((r = ledger_commit(c->sd->ledger, gun, fp, lf, n, msg,
+	    sizeof(msg))) != 0) {
+		ledger_err(err, r, msg);
+		if (aend > 0)
+			audit_withdraw(c, rec, n, err->message);
+		r = -1;
+		goto out;
+	}
+	if (aend > 0 && audit_sync_wait(c->sd->audit, aend) != 0) {
 		/* Committed but not released; a retry returns it. */
 		op_log(c->sd, LOG_ERR, "audit log write failed; "
 		    "signatures of %s v%lld%s withheld", files[0].role,

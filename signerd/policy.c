@@ -397,6 +397,22 @@ policy_peer_init(struct policy_peer *peer, uid_t uid, gid_t gid, pid_t pid)
 	return 0;
 }
 
+void
+policy_peer_set(struct policy_peer *peer, uid_t uid, gid_t gid, pid_t pid,
+    const gid_t *groups, size_t ngroups)
+{
+	size_t i;
+
+	memset(peer, 0, sizeof(*peer));
+	peer->uid = uid;
+	peer->gid = gid;
+	peer->pid = pid;
+	peer->groups[0] = gid;
+	peer->ngroups = 1;
+	for (i = 0; i < ngroups && peer->ngroups < POLICY_MAX_GROUPS; i++)
+		peer->groups[peer->ngroups++] = groups[i];
+}
+
 int
 policy_store_init(struct policy_store *s, struct policy *p)
 {

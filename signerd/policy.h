@@ -68,6 +68,14 @@ int policy_group_resolve(const char *name, gid_t *gid);
 int policy_peer_init(struct policy_peer *peer, uid_t uid, gid_t gid, pid_t pid);
 
 /*
+ * Fills peer from credentials and the supplementary groups the kernel
+ * reported for the connection (SO_PEERGROUPS): no database lookup. At most
+ * POLICY_MAX_GROUPS - 1 of groups are kept (gid comes first).
+ */
+void policy_peer_set(struct policy_peer *peer, uid_t uid, gid_t gid,
+    pid_t pid, const gid_t *groups, size_t ngroups);
+
+/*
  * Does a rule grant peer op on gun for role? gun and role may be NULL for
  * ops that name none (status, key.list): then the rule's gun or roles are
  * not consulted. Returns 0 if granted, POLICY_ERR_DENIED otherwise with

@@ -16,6 +16,9 @@
 struct seen {
 	uint8_t	sha256[AUDIT_HASH_LEN];
 	int64_t	version;
+	int64_t	seq;		/* of the line */
+	int	withdrawn;	/* the line says the commit did not happen */
+	int	committed;	/* the ledger holds it (on_signed) */
 };
 
 struct ctx {
@@ -86,8 +89,11 @@ on_line(void *arg, const struct audit_line_info *li)
 		c->seen = nv;
 		c->cap = ncap;
 	}
+	memset(&c->seen[c->nseen], 0, sizeof(c->seen[c->nseen]));
 	memcpy(c->seen[c->nseen].sha256, li->sha256, AUDIT_HASH_LEN);
 	c->seen[c->nseen].version = li->version;
+	c->seen[c->nseen].seq = li->seq;
+	c->seen[c->nseen].withdrawn = li->withdrawn;
 	c->nseen++;
 	return 0;
 }
@@ -98,7 +104,7 @@ on_signed(void *arg, const struct ledger_signed_row *row)
 {
 	struct ctx *c = arg;
 	struct audit_record rec;
-	struct seen key;
+	struct seen key, *hit;
 	struct tm tm;
 	time_t t = (time_t)row->time;
 	char when[32], detail[256];
@@ -106,11 +112,14 @@ on_signed(void *arg, const struct ledger_signed_row *row)
 	c->info->checked++;
 	if (row->request > c->max_request)
 		c->max_request = row->request;
+	memset(&key, 0, sizeof(key));
 	memcpy(key.sha256, row->hash, AUDIT_HASH_LEN);
 	key.version = row->version;
-	if (c->nseen > 0 && bsearch(&key, c->seen, c->nseen, sizeof(key),
-	    seen_cmp) != NULL)
+	if (c->nseen > 0 && (hit = bsearch(&key, c->seen, c->nseen,
+	    sizeof(key), seen_cmp)) != NULL) {
+		hit->committed = 1;
 		return 0;
+	}
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%lld", (long long)row->time);
@@ -137,6 +146,56 @@ on_signed(void *arg, const struct ledger_signed_row *row)
 		return STOP_APPEND;
 	}
 	c->info->added++;
+	return 0;
+}
+
+/*
+ * Lines that name a signature the ledger does not hold and that no
+ * "withdrawn" line takes back: op_commit writes a request's lines before
+ * its ledger commit (their syncs overlap), so a stop in between leaves
+ * them. Nothing was returned for them; one "not-committed" line for each
+ * says so.
+ * c->seen is sorted, so the lines of one document are next to each other.
+ */
+static int
+note_uncommitted(struct ctx *c)
+{
+	struct audit_record rec;
+	char detail[256];
+	size_t i, j, k;
+	int done;
+
+	for (i = 0; i < c->nseen; i = j) {
+		done = 0;
+		for (j = i; j < c->nseen && seen_cmp(&c->seen[i],
+		    &c->seen[j]) == 0; j++)
+			done |= c->seen[j].committed || c->seen[j].withdrawn;
+		if (done)
+			continue;
+		for (k = i; k < j; k++) {
+			snprintf(detail, sizeof(detail), "audit line %lld names"
+			    " a signature the ledger never committed: signerd"
+			    " stopped between writing the line and the commit;"
+			    " nothing was returned; recorded at start",
+			    (long long)c->seen[k].seq);
+			memset(&rec, 0, sizeof(rec));
+			rec.uid = geteuid();
+			rec.gid = getegid();
+			rec.pid = getpid();
+			rec.op = "audit.reconcile";
+			rec.version = c->seen[k].version;
+			rec.sha256 = c->seen[k].sha256;
+			rec.outcome = "not-committed";
+			rec.detail = detail;
+			if (audit_append(c->audit, &rec) != 0) {
+				signerd_msg_set(c->msg, c->msglen, "cannot append"
+				    " the audit.reconcile line for audit line %lld",
+				    (long long)c->seen[k].seq);
+				return STOP_APPEND;
+			}
+			c->info->added++;
+		}
+	}
 	return 0;
 }
 
@@ -218,6 +277,10 @@ reconcile_run(struct ledger *l, struct audit *a, struct reconcile_info *info,
 		    RECONCILE_ERR_NOMEM : RECONCILE_ERR_IO;
 		if (r < 0)
 			signerd_msg_set(msg, msglen, "ledger: %s", ledger_strerror(r));
+		goto out;
+	}
+	if (note_uncommitted(&c) != 0) {
+		rc = RECONCILE_ERR_IO;
 		goto out;
 	}
 	audit_head_get(a, &head);

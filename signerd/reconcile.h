@@ -36,7 +36,10 @@ struct reconcile_info {
  * it, or whose recorded lines differ; then appends one "audit.reconcile"
  * line for every document the ledger holds as signed but the log does not
  * name (a crash or a failed audit write came between commit and append),
- * and records in the ledger how far both now agree. On success it also
+ * one "not-committed" line for every line that names a signature the
+ * ledger does not hold and no "withdrawn" line takes back (a stop between
+ * the line and its commit, which op_commit overlaps), and records in the
+ * ledger how far both now agree. On success it also
  * makes every later ledger commit record the log's synced head, so that a
  * cut made while running is caught at the next start. a must outlive l's
  * use. info and msg may be NULL. Returns 0 or RECONCILE_ERR_*.

@@ -321,6 +321,38 @@ conns_of_uid(const struct server *s, uid_t uid)
 	return n;
 }
 
+/*
+ * The peer's supplementary groups as the kernel recorded them at
+ * connect(), beside SO_PEERCRED: no group database read, and the groups
+ * the process really held (docs/configuration.md). A peer in more groups
+ * than we keep gets the first ones only; without SO_PEERGROUPS (kernels
+ * before 4.13) groups_known stays 0 and the policy falls back on the
+ * group database.
+ */
+static void
+peer_groups(int fd, struct server_peer *p)
+{
+	gid_t *g;
+	socklen_t sl = sizeof(p->groups);
+
+	p->groups_known = 0;
+	p->ngroups = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &sl) == 0) {
+		p->ngroups = sl / sizeof(gid_t);
+		p->groups_known = 1;
+		return;
+	}
+	if (errno != ERANGE || sl <= sizeof(p->groups) ||
+	    (g = malloc(sl)) == NULL)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &sl) == 0) {
+		p->ngroups = SERVER_PEER_GROUPS;
+		memcpy(p->groups, g, sizeof(p->groups));
+		p->groups_known = 1;
+	}
+	free(g);
+}
+
 static void
 conn_accept(struct server *s, int64_t now)
 {
@@ -370,6 +402,7 @@ conn_accept(struct server *s, int64_t now)
 		c->peer.gid = uc.gid;
 		c->peer.pid = uc.pid;
 		c->peer.conn_id = ++s->next_id;
+		peer_groups(fd, &c->peer);
 		proto_frame_reader_init(&c->rd, s->cfg.max_frame);
 		json_buf_init(&c->out);
 		c->slot = s->nconns;

@@ -19,12 +19,20 @@
 #include "json.h"
 #include "proto.h"
 
-/* Who is on the other end, from SO_PEERCRED at accept time. */
+#define SERVER_PEER_GROUPS	256	/* supplementary groups kept per peer */
+
+/*
+ * Who is on the other end, from SO_PEERCRED and SO_PEERGROUPS at accept
+ * time: the credentials the peer process held when it connected.
+ */
 struct server_peer {
 	uid_t		uid;
 	gid_t		gid;
 	pid_t		pid;
 	uint64_t	conn_id;	/* unique per server, for logs */
+	int		groups_known;	/* 0: the kernel gave no group list */
+	size_t		ngroups;	/* the first SERVER_PEER_GROUPS only */
+	gid_t		groups[SERVER_PEER_GROUPS];
 };
 
 /*

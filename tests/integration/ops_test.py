@@ -9,6 +9,7 @@ matrix with a second uid (nobody, when run as root); 64 concurrent clients;
 kill -9 in a burst of targets.update, restart, retry, audit chain verified;
 SIGHUP reload; SIGTERM drain.
 """
+import grp
 import hashlib
 import json
 import os
@@ -203,14 +204,14 @@ def merged(base, res):
     return b
 
 
-def as_nobody(req):
-    """The request from a child running as nobody:nogroup."""
+def as_nobody(req, groups=()):
+    """The request from a child running as nobody:nogroup (and groups)."""
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(rfd)
-            os.setgroups([])
+            os.setgroups(list(groups))
             os.setgid(65534)
             os.setuid(65534)
             r = call(req)
@@ -358,6 +359,24 @@ def main():
                 break
             time.sleep(0.05)
         check(r["ok"], "after SIGHUP: %s" % r)
+        # A group rule: the peer's supplementary groups are those its process
+        # held at connect (SO_PEERGROUPS), not the group database's (nobody is
+        # in no group "daemon" there), and are read per connection.
+        write_config({"group": "daemon", "gun": "example.com/*", "roles": ["**"],
+                      "ops": ["key.list"]})
+        d.p.send_signal(signal.SIGHUP)
+        daemon_gid = grp.getgrnam("daemon").gr_gid
+        for _ in range(100):
+            r = as_nobody({"v": 1, "op": "key.list"}, [daemon_gid])
+            if r["ok"]:
+                break
+            time.sleep(0.05)
+        check(r["ok"], "group rule, nobody in group daemon: %s" % r)
+        r = as_nobody({"v": 1, "op": "key.list"})
+        check(not r["ok"] and r["error"]["code"] == "denied",
+              "group rule, nobody without group daemon: %s" % r)
+        r = as_nobody({"v": 1, "op": "key.list"}, [daemon_gid])
+        check(r["ok"], "group rule, second connection: %s" % r)
     else:
         sys.stderr.write("ops_test: not root: policy matrix with nobody skipped\n")
 

@@ -277,6 +277,75 @@ test_kill_between(void **state)
 	start_adds(0);
 }
 
+/* One "ok" line for targets version, as op_commit writes before its commit. */
+static void
+line_only(struct audit *a, int64_t version, const char *outcome)
+{
+	struct audit_record rec;
+	uint8_t h[AUDIT_HASH_LEN];
+	int64_t end = 0;
+
+	memset(h, (int)version, sizeof(h));
+	memset(&rec, 0, sizeof(rec));
+	rec.op = "targets.update";
+	rec.gun = "docker.io/acme/app";
+	rec.role = "targets";
+	rec.version = version;
+	rec.sha256 = h;
+	rec.outcome = outcome;
+	assert_int_equal(audit_write_many(a, &rec, 1, &end), 0);
+	assert_true(end > 0);
+	assert_int_equal(audit_sync_wait(a, end), 0);
+}
+
+/*
+ * The other crash of overlapped syncs: the audit line is on disk, the
+ * ledger commit never happened (SIGKILL in between). The next start adds
+ * one "not-committed" line for it, none for a line a "withdrawn" line took
+ * back, and the one after adds nothing.
+ */
+static void
+test_line_without_commit(void **state)
+{
+	struct ledger *l;
+	struct audit *a;
+	size_t len;
+	char *p;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	open_both(&l, &a);
+	assert_int_equal(reconcile_ok(l, a, NULL), 0);
+	sign(l, a, 1, 2, 1);
+	line_only(a, 7, "ok");
+	line_only(a, 7, "withdrawn");
+	close_both(l, a);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		open_both(&l, &a);
+		if (reconcile_run(l, a, NULL, NULL, 0) != 0)
+			_exit(2);
+		line_only(a, 2, "ok");
+		raise(SIGKILL);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	start_adds(1);
+	verify_ok(6);
+	p = slurp(logpath, &len);
+	assert_int_equal(count(p, "\"outcome\":\"not-committed\""), 1);
+	assert_non_null(strstr(p, "audit line 5 names a signature the ledger"
+	    " never committed"));
+	free(p);
+	start_adds(0);
+	verify_ok(6);
+}
+
 /*
  * A start, then versions 1..n signed and audited, one line each. Each
  * commit records the synced head, so the anchor ends at line n - 1.
@@ -370,6 +439,7 @@ main(void)
 		cmocka_unit_test_setup(test_clean, fresh),
 		cmocka_unit_test_setup(test_missing_line, fresh),
 		cmocka_unit_test_setup(test_kill_between, fresh),
+		cmocka_unit_test_setup(test_line_without_commit, fresh),
 		cmocka_unit_test_setup(test_truncated, fresh),
 		cmocka_unit_test_setup(test_cut_after_anchor, fresh),
 		cmocka_unit_test_setup(test_rewritten, fresh),

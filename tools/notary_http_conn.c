@@ -217,6 +217,24 @@ next:
 	return 0;
 }
 
+/*
+ * After a TLS read or write returned SSL error e: 0 once the socket is ready
+ * to try again, or the error (what: "sending to", "reading from").
+ */
+static int
+ssl_again(struct notary_http *h, struct nh_conn *c, int e, int64_t deadline,
+    const char *what)
+{
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return fd_wait(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN :
+		    POLLOUT, deadline);
+	if (e == SSL_ERROR_SYSCALL && errno != 0)
+		return msg(h, NOTARY_HTTP_ERR_TRANSPORT, "%s %s: %s", what,
+		    c->host, strerror(errno));
+	return msg(h, NOTARY_HTTP_ERR_TRANSPORT, "%s %s: TLS error", what,
+	    c->host);
+}
+
 /* Writes all of p; for TLS through SSL_write_ex. */
 static int
 conn_write(struct notary_http *h, struct nh_conn *c, const void *p, size_t n,
@@ -224,26 +242,17 @@ conn_write(struct notary_http *h, struct nh_conn *c, const void *p, size_t n,
 {
 	size_t k;
 	ssize_t w;
-	int rc, e;
+	int rc;
 
 	while (n > 0) {
 		if (c->ssl != NULL) {
 			ERR_clear_error();
 			if (SSL_write_ex(c->ssl, p, n, &k) == 1)
 				goto wrote;
-			e = SSL_get_error(c->ssl, 0);
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-				if ((rc = fd_wait(c->fd, e == SSL_ERROR_WANT_READ ?
-				    POLLIN : POLLOUT, deadline)) != 0)
-					return rc;
-				continue;
-			}
-			if (e == SSL_ERROR_SYSCALL && errno != 0)
-				return msg(h, NOTARY_HTTP_ERR_TRANSPORT,
-				    "sending to %s: %s", c->host,
-				    strerror(errno));
-			return msg(h, NOTARY_HTTP_ERR_TRANSPORT,
-			    "sending to %s: TLS error", c->host);
+			if ((rc = ssl_again(h, c, SSL_get_error(c->ssl, 0),
+			    deadline, "sending to")) != 0)
+				return rc;
+			continue;
 		}
 		w = send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0) {
@@ -285,18 +294,10 @@ conn_fill(struct notary_http *h, struct nh_conn *c, int64_t deadline)
 			e = SSL_get_error(c->ssl, 0);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return 0;
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-				if ((rc = fd_wait(c->fd, e == SSL_ERROR_WANT_READ ?
-				    POLLIN : POLLOUT, deadline)) != 0)
-					return rc;
-				continue;
-			}
-			if (e == SSL_ERROR_SYSCALL && errno != 0)
-				return msg(h, NOTARY_HTTP_ERR_TRANSPORT,
-				    "reading from %s: %s", c->host,
-				    strerror(errno));
-			return msg(h, NOTARY_HTTP_ERR_TRANSPORT,
-			    "reading from %s: TLS error", c->host);
+			if ((rc = ssl_again(h, c, e, deadline,
+			    "reading from")) != 0)
+				return rc;
+			continue;
 		}
 		r = recv(c->fd, c->rbuf, sizeof(c->rbuf), 0);
 		if (r >= 0) {

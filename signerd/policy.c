@@ -371,12 +371,7 @@ policy_peer_init(struct policy_peer *peer, uid_t uid, gid_t gid, pid_t pid)
 	size_t len = (size_t)nss_bufsize(_SC_GETPW_R_SIZE_MAX);
 	int e, n;
 
-	memset(peer, 0, sizeof(*peer));
-	peer->uid = uid;
-	peer->gid = gid;
-	peer->pid = pid;
-	peer->groups[0] = gid;
-	peer->ngroups = 1;
+	policy_peer_set(peer, uid, gid, pid, NULL, 0);
 	for (;;) {
 		free(buf);
 		if ((buf = malloc(len)) == NULL)

@@ -389,6 +389,13 @@ read_string(struct parser *ps, const char **out, size_t *outlen)
 		d += pos - run;
 		if (b[pos] == '"')
 			break;
+		/* The escapes of JSON inside JSON, without a call. */
+		if (b[pos] == '\\' && pos + 1 < len &&
+		    (b[pos + 1] == '"' || b[pos + 1] == '\\')) {
+			*d++ = (char)b[pos + 1];
+			pos = run = pos + 2;
+			continue;
+		}
 		if (b[pos] == '\\') {
 			ps->pos = pos;
 			if ((r = read_escape(ps, &d)) != 0)

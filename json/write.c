@@ -151,35 +151,27 @@ json_put_char(struct json_buf *b, char c)
 	b->data[b->len++] = (uint8_t)c;
 }
 
-static void
-put_escape(struct json_buf *b, uint8_t c)
+/* The escape of c at d (room for 6 bytes); its length. */
+static size_t
+escape_at(uint8_t *d, uint8_t c)
 {
 	static const char hex[] = "0123456789abcdef";
-	char	 u[6] = { '\\', 'u', '0', '0', 0, 0 };
 
+	d[0] = '\\';
 	switch (c) {
-	case '"':
-		json_put_raw(b, "\\\"", 2);
-		return;
-	case '\\':
-		json_put_raw(b, "\\\\", 2);
-		return;
-	case '\n':
-		json_put_raw(b, "\\n", 2);
-		return;
-	case '\r':
-		json_put_raw(b, "\\r", 2);
-		return;
-	case '\t':
-		json_put_raw(b, "\\t", 2);
-		return;
-	default:
-		/* Other controls (\b and \f too) and < > & as \u00xx, lowercase. */
-		u[4] = hex[c >> 4];
-		u[5] = hex[c & 0xf];
-		json_put_raw(b, u, sizeof(u));
-		return;
+	case '"':	d[1] = '"';	return 2;
+	case '\\':	d[1] = '\\';	return 2;
+	case '\n':	d[1] = 'n';	return 2;
+	case '\r':	d[1] = 'r';	return 2;
+	case '\t':	d[1] = 't';	return 2;
 	}
+	/* Other controls (\b and \f too) and < > & as \u00xx, lowercase. */
+	d[1] = 'u';
+	d[2] = '0';
+	d[3] = '0';
+	d[4] = (uint8_t)hex[c >> 4];
+	d[5] = (uint8_t)hex[c & 0xf];
+	return 6;
 }
 
 /* The sign form escapes only the quote and the backslash. */
@@ -225,7 +217,7 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted, int form)
 
 	if (b->err != 0)
 		return;
-	if (n > SIZE_MAX - 2) {
+	if (n > (SIZE_MAX - 16) / 9 * 8) {
 		b->err = JSON_ERR_NOMEM;
 		return;
 	}
@@ -237,7 +229,8 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted, int form)
 		b->err = JSON_ERR_INVAL;
 		return;
 	}
-	json_buf_reserve(b, n + 2);
+	/* Room for the text, its quotes and some escapes; more on demand. */
+	json_buf_reserve(b, n + n / 8 + 8);
 	json_put_char(b, '"');
 	while (i < n) {
 		uint64_t w;
@@ -273,8 +266,15 @@ put_str(struct json_buf *b, const uint8_t *s, size_t n, int trusted, int form)
 			i += (size_t)k;
 			continue;
 		}
-		json_put_raw(b, s + run, i - run);
-		put_escape(b, c);
+		/* The run and the escape go straight into the buffer. */
+		if (b->cap - b->len < i - run + 6) {
+			json_buf_reserve(b, i - run + 6 + (n - i) / 8);
+			if (b->err != 0)
+				return;
+		}
+		memcpy(b->data + b->len, s + run, i - run);
+		b->len += i - run;
+		b->len += escape_at(b->data + b->len, c);
 		run = ++i;
 	}
 	json_put_raw(b, s + run, i - run);

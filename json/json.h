@@ -120,6 +120,8 @@ const struct json_value *json_object_getn(const struct json_value *obj,
 
 /* Text for a JSON_ERR_* code. */
 const char *json_strerror(int code);
+/* "null", "a boolean", "an integer", ...: for error messages; never NULL. */
+const char *json_type_name(enum json_type t);
 
 /* The writer's buffer. Zero-initialised is a valid empty buffer. */
 struct json_buf {

@@ -140,6 +140,21 @@ json_object_get(const struct json_value *obj, const char *key)
 }
 
 const char *
+json_type_name(enum json_type t)
+{
+	switch (t) {
+	case JSON_NULL:		return "null";
+	case JSON_FALSE:
+	case JSON_TRUE:		return "a boolean";
+	case JSON_INT:		return "an integer";
+	case JSON_STRING:	return "a string";
+	case JSON_ARRAY:	return "an array";
+	case JSON_OBJECT:	return "an object";
+	}
+	return "an unknown type";
+}
+
+const char *
 json_strerror(int code)
 {
 	switch (code) {

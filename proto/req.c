@@ -5,21 +5,6 @@
 
 #include "proto.h"
 
-static const char *
-type_name(enum json_type t)
-{
-	switch (t) {
-	case JSON_NULL:		return "null";
-	case JSON_FALSE:
-	case JSON_TRUE:		return "a boolean";
-	case JSON_INT:		return "an integer";
-	case JSON_STRING:	return "a string";
-	case JSON_ARRAY:	return "an array";
-	case JSON_OBJECT:	return "an object";
-	}
-	return "an unknown type";
-}
-
 /* "where.name", or "name" at the top level; cut to fit (it is only a label). */
 static void
 field_path(char *out, size_t outlen, const char *where, const char *name)
@@ -62,7 +47,7 @@ wrong_type(const char *path, const char *want, const struct json_value *v,
     struct proto_error *err)
 {
 	proto_error_field(err, PROTO_CODE_BAD_REQUEST, path,
-	    "expected %s, got %s", want, type_name(json_value_type(v)));
+	    "expected %s, got %s", want, json_type_name(json_value_type(v)));
 	return PROTO_ERR_REQUEST;
 }
 
@@ -348,7 +333,7 @@ id_decode(const struct json_value *v, struct proto_id *out,
 bad:
 	proto_error_field(err, PROTO_CODE_BAD_REQUEST, "id",
 	    "expected a string or an integer, got %s",
-	    type_name(json_value_type(v)));
+	    json_type_name(json_value_type(v)));
 	return PROTO_ERR_REQUEST;
 }
 
@@ -426,7 +411,7 @@ proto_req_decode(const uint8_t *buf, size_t len,
 	if (json_value_type(req->root) != JSON_OBJECT) {
 		proto_error_set(err, PROTO_CODE_BAD_REQUEST,
 		    "a request is a JSON object, got %s",
-		    type_name(json_value_type(req->root)));
+		    json_type_name(json_value_type(req->root)));
 		return PROTO_ERR_REQUEST;
 	}
 	if ((rc = id_decode(json_object_get(req->root, "id"), &req->id,

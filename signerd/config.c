@@ -90,21 +90,6 @@ path_index(char *out, size_t len, const char *parent, size_t i)
 	snprintf(out, len, "%s[%zu]", parent, i);
 }
 
-static const char *
-type_name(enum json_type t)
-{
-	switch (t) {
-	case JSON_NULL:		return "null";
-	case JSON_FALSE:
-	case JSON_TRUE:		return "a boolean";
-	case JSON_INT:		return "an integer";
-	case JSON_STRING:	return "a string";
-	case JSON_ARRAY:	return "an array";
-	case JSON_OBJECT:	return "an object";
-	}
-	return "unknown";
-}
-
 /* Refuses any member of obj whose key is not in allowed (NULL-terminated). */
 static int
 check_keys(struct ctx *c, const struct json_value *obj, const char *path,
@@ -141,7 +126,7 @@ want_type(struct ctx *c, const struct json_value *v, enum json_type t,
 	if (got == t || (t == JSON_TRUE && got == JSON_FALSE))
 		return 0;
 	return fail(c, CONFIG_ERR_TYPE, path, "must be %s, not %s",
-	    type_name(t), type_name(got));
+	    json_type_name(t), json_type_name(got));
 }
 
 /* A non-empty string without NUL bytes, at most MAX_STRING bytes. */

@@ -3,7 +3,9 @@
  * Fuzzes the frame decoder and the request decoder over a byte stream, as the
  * server sees it: frames are cut from the input in chunks whose sizes come
  * from the input itself, each complete frame is decoded as a request, its
- * fields read with the getters and validators, and a reply encoded.
+ * fields read with the getters and validators, and a reply encoded. The
+ * files of "base" (strings or attachments) go back as the reply's files, as
+ * attachments when the request had "att", and must read back byte for byte.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,6 +51,67 @@ exercise(const struct proto_req *req)
 	}
 }
 
+/* result.files from base; the reply must give back the same bytes. */
+static void
+echo_files(const struct proto_req *req)
+{
+	const struct json_value *base, *v, *files;
+	struct json_buf res, reply, *out = &reply;
+	struct proto_att att;
+	struct proto_resp resp;
+	const char *key, *s[PROTO_ATT_MAX], *t;
+	size_t i, n, klen, len[PROTO_ATT_MAX], tl;
+	size_t at;
+
+	base = json_object_get(req->root, "base");
+	n = json_value_count(base);
+	if (n > PROTO_ATT_MAX)
+		n = PROTO_ATT_MAX;
+	json_buf_init(&res);
+	json_buf_init(&reply);
+	proto_att_init(&att);
+	json_put_raw(&res, "{\"files\":{", 10);
+	for (i = 0; i < n; i++) {
+		v = json_object_at(base, i, &key, &klen);
+		if ((s[i] = json_value_str(v, &len[i])) == NULL) {
+			s[i] = "";
+			len[i] = 0;
+		}
+		if (s[i][len[i]] != '\0')
+			abort();	/* strings are NUL-terminated */
+		if (i > 0)
+			json_put_char(&res, ',');
+		json_put_str(&res, key, klen);
+		json_put_char(&res, ':');
+		if (req->att)
+			(void)proto_att_copy(&res, &att, s[i], len[i]);
+		else
+			json_put_str(&res, s[i], len[i]);
+	}
+	json_put_raw(&res, "}}", 2);
+	at = proto_frame_begin(out);
+	if (req->att)
+		proto_resp_ok_att(out, &req->id, res.data, res.len, &att);
+	else
+		proto_resp_ok(out, &req->id, res.data, res.len);
+	if (proto_frame_seal(out, at) == 0 &&
+	    proto_resp_decode(out->data + 4, out->len - 4, NULL, &resp) == 0) {
+		files = json_object_get(resp.result, "files");
+		for (i = 0; i < n; i++) {
+			(void)json_object_at(base, i, &key, &klen);
+			t = json_value_str(json_object_getn(files, key, klen),
+			    &tl);
+			if (t == NULL || tl != len[i] ||
+			    memcmp(t, s[i], tl) != 0)
+				abort();
+		}
+		proto_resp_cleanup(&resp);
+	}
+	proto_att_cleanup(&att);
+	json_buf_cleanup(&res);
+	json_buf_cleanup(&reply);
+}
+
 static void
 one_frame(const uint8_t *p, size_t n)
 {
@@ -65,6 +128,7 @@ one_frame(const uint8_t *p, size_t n)
 	rc = proto_req_decode(p, n, &lim, &req, &err);
 	if (rc == 0) {
 		exercise(&req);
+		echo_files(&req);
 		proto_resp_ok(&out, &req.id, (const uint8_t *)"{}", 2);
 	} else {
 		if (err.code == PROTO_CODE_NONE)

@@ -34,14 +34,17 @@ run(const uint8_t *req, size_t len, struct json_buf *out)
 	struct server_peer peer = { .pid = 1, .conn_id = 1 };
 	struct proto_req r;
 	struct proto_error err;
+	struct proto_att att;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	proto_att_init(&att);
 	proto_error_clear(&err);
 	rc = proto_req_decode(req, len, &sd.limits, &r, &err);
 	if (rc == 0)
-		rc = signerd_handle(&sd, &peer, &r, out, &err);
+		rc = signerd_handle(&sd, &peer, &r, out, &att, &err);
 	proto_req_cleanup(&r);
+	proto_att_cleanup(&att);
 	return rc;
 }
 

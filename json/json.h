@@ -92,6 +92,15 @@ int json_doc_parse(const uint8_t *buf, size_t len,
     struct json_error *err);
 void json_doc_free(struct json_doc *doc);
 const struct json_value *json_doc_root(const struct json_doc *doc);
+/*
+ * Turns v, a value of doc, into the string s[0..len), which is not copied:
+ * s must be NUL-terminated at len and outlive doc. v keeps its span in the
+ * input. For bytes that travelled beside the JSON text rather than inside
+ * it (proto's attachments). Returns 0, or JSON_ERR_INVAL (a NULL argument,
+ * len above UINT32_MAX, or s[len] not NUL).
+ */
+int json_doc_set_str(struct json_doc *doc, const struct json_value *v,
+    const char *s, size_t len);
 
 /* Reading a value. All accessors accept NULL and then fail or return 0. */
 enum json_type json_value_type(const struct json_value *v);
@@ -138,6 +147,13 @@ struct json_buf {
  * the file form.
  */
 #define JSON_BUF_SIGNING_FORM	0x1
+
+/*
+ * The allocator behind json_buf: *n bytes (rounded up to 2 MiB, and asking
+ * for transparent huge pages, from 4 MiB on), for free(). Also used by
+ * proto's frame reader for megabyte frames.
+ */
+void *json_mem_alloc(size_t *n);
 
 void json_buf_init(struct json_buf *b);
 /* Frees the storage after wiping it (buffers may have held secrets); b is

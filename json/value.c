@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Read-only accessors over a parsed document, and the error texts. */
+/* Accessors over a parsed document, json_doc_set_str, and the error texts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,23 @@ const struct json_value *
 json_doc_root(const struct json_doc *doc)
 {
 	return doc == NULL ? NULL : &doc->root;
+}
+
+int
+json_doc_set_str(struct json_doc *doc, const struct json_value *v,
+    const char *s, size_t len)
+{
+	struct json_value *w;
+
+	if (doc == NULL || v == NULL || s == NULL || len > UINT32_MAX ||
+	    s[len] != '\0')
+		return JSON_ERR_INVAL;
+	/* The doc owns its values; callers only ever see them as const. */
+	w = (struct json_value *)(uintptr_t)v;
+	w->type = JSON_STRING;
+	w->n = (uint32_t)len;
+	w->u.s = s;
+	return 0;
 }
 
 enum json_type

@@ -33,8 +33,8 @@ static const uint8_t esc[256] = {
  * a fresh 10 MB output is otherwise 2,500 page faults. The memory still
  * comes from malloc, since json_buf_detach hands it to free().
  */
-static void *
-big_alloc(size_t *n)
+void *
+json_mem_alloc(size_t *n)
 {
 	const size_t huge = (size_t)2 << 20;
 	void	*p;
@@ -109,7 +109,7 @@ json_buf_reserve(struct json_buf *b, size_t extra)
 	ncap = b->cap != 0 ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > (size_t)PTRDIFF_MAX / 2 ? need : ncap * 2;
-	if ((nd = big_alloc(&ncap)) == NULL) {
+	if ((nd = json_mem_alloc(&ncap)) == NULL) {
 		b->err = JSON_ERR_NOMEM;
 		return;
 	}

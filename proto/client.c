@@ -50,7 +50,13 @@ proto_call(int fd, const struct json_buf *req, const struct proto_limits *lim,
 	if ((rc = proto_frame_read(fd, lim != NULL ? lim->max_frame : 0,
 	    timeout_ms, &buf, &len)) != 0)
 		return rc;
-	rc = proto_resp_decode(buf, len, lim, resp);
-	free(buf);
-	return rc;
+	/* Attachments in the reply point into buf: resp keeps it. */
+	if ((rc = proto_resp_decode(buf, len, lim, resp)) != 0) {
+		explicit_bzero(buf, len);
+		free(buf);
+		return rc;
+	}
+	resp->frame = buf;
+	resp->frame_len = len;
+	return 0;
 }

@@ -231,6 +231,35 @@ struct proto_id {
 	char		 str[PROTO_ID_MAX + 1];
 };
 
+/*
+ * Attachments (docs/protocol.md, "Attachments"): a file's bytes sent after
+ * the frame's JSON text, unescaped, where the text has {"att":I} in place of
+ * the string. A frame may carry up to PROTO_ATT_MAX of them.
+ *
+ * Sending: each proto_att_ref (bytes borrowed: they must live until the
+ * frame is built) or proto_att_copy (bytes copied into a) writes the
+ * reference {"att":I} to b; proto_req_end_att or proto_resp_ok_att then
+ * writes the "att" list and appends the bytes. Errors stick in b->err.
+ */
+#define PROTO_ATT_MAX	16
+
+struct proto_att {
+	size_t		 n;
+	const uint8_t	*p[PROTO_ATT_MAX];
+	size_t		 len[PROTO_ATT_MAX];
+	struct json_buf	 own[PROTO_ATT_MAX];	/* proto_att_copy's copies */
+};
+
+void proto_att_init(struct proto_att *a);
+void proto_att_cleanup(struct proto_att *a);
+int proto_att_ref(struct json_buf *b, struct proto_att *a, const void *p,
+    size_t len);
+int proto_att_copy(struct json_buf *b, struct proto_att *a, const void *p,
+    size_t len);
+/* "att":[len,…] (no comma), and the area that follows the text. */
+void proto_att_list_put(struct json_buf *b, const struct proto_att *a);
+void proto_att_area_put(struct json_buf *b, const struct proto_att *a);
+
 /* A decoded request. Fields are read with the getters below. */
 struct proto_req {
 	struct json_doc		*doc;
@@ -238,6 +267,7 @@ struct proto_req {
 	int64_t			 v;
 	char			 op[PROTO_OP_MAX + 1];
 	struct proto_id		 id;
+	int			 att;	/* "att" was sent: reply with them */
 };
 
 /*
@@ -245,7 +275,10 @@ struct proto_req {
  * duplicate keys, floats, invalid UTF-8), "v" an integer equal to
  * PROTO_VERSION, "op" a string of [a-z][a-z0-9._-]* up to PROTO_OP_MAX,
  * "id" absent, an integer or a string of at most PROTO_ID_MAX bytes without
- * control characters. Other members are left for the op's handler.
+ * control characters, "att" absent or matching the attachments after the
+ * text. Each {"att":I} member of "base" then reads as the string it stands
+ * for, pointing into buf: buf must outlive req. Other members are left for
+ * the op's handler.
  * On failure err says why and req->id holds the id whenever one could be
  * read, so the error reply echoes it; req must still be cleaned up.
  * Returns 0, PROTO_ERR_EMPTY_FRAME, PROTO_ERR_JSON, PROTO_ERR_REQUEST,
@@ -315,6 +348,12 @@ void proto_resp_ok(struct json_buf *b, const struct proto_id *id,
     const uint8_t *result, size_t result_len);
 void proto_resp_error(struct json_buf *b, const struct proto_id *id,
     const struct proto_error *e);
+/*
+ * proto_resp_ok for a result whose references a holds (a NULL or empty:
+ * the same as proto_resp_ok but with "att":[]).
+ */
+void proto_resp_ok_att(struct json_buf *b, const struct proto_id *id,
+    const uint8_t *result, size_t result_len, const struct proto_att *a);
 /* Writes "id":… for a request being built (no comma). */
 void proto_id_put(struct json_buf *b, const struct proto_id *id);
 
@@ -328,9 +367,15 @@ struct proto_resp {
 	const char		*code_name;	/* when !ok: the string sent */
 	const char		*field;		/* when !ok, "" if absent */
 	const char		*message;	/* when !ok */
+	uint8_t			*frame;		/* proto_call's: freed with resp */
+	size_t			 frame_len;
 };
 
-/* Returns 0, PROTO_ERR_JSON, PROTO_ERR_RESPONSE, PROTO_ERR_NOMEM. */
+/*
+ * Returns 0, PROTO_ERR_JSON, PROTO_ERR_RESPONSE, PROTO_ERR_NOMEM. Each
+ * {"att":I} member of result.files reads as the string it stands for,
+ * pointing into buf: buf must outlive resp.
+ */
 int proto_resp_decode(const uint8_t *buf, size_t len,
     const struct proto_limits *lim, struct proto_resp *resp);
 void proto_resp_cleanup(struct proto_resp *resp);
@@ -395,6 +440,8 @@ void proto_req_begin(struct json_buf *b, const char *op,
     const struct proto_id *id);
 void proto_req_key(struct json_buf *b, const char *name);
 void proto_req_end(struct json_buf *b);
+/* Ends the request with its "att" list and attachments (a may be empty). */
+void proto_req_end_att(struct json_buf *b, const struct proto_att *a);
 /*
  * One exchange: sends req as a frame, reads one reply frame (lim->max_frame,
  * default 64 MiB) and decodes it into resp (clean it up after). timeout_ms

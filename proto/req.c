@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "proto_impl.h"
 
 /* "where.name", or "name" at the top level; cut to fit (it is only a label). */
 static void
@@ -233,7 +234,7 @@ proto_obj_check_members(const struct json_value *obj, const char *where,
 	return check_members(obj, where, NULL, allowed, err);
 }
 
-static const char *const envelope[] = { "id", "op", "v", NULL };
+static const char *const envelope[] = { "att", "id", "op", "v", NULL };
 
 int
 proto_req_check_members(const struct proto_req *req,
@@ -364,7 +365,7 @@ proto_req_decode(const uint8_t *buf, size_t len,
 	struct json_error je;
 	const struct json_value *v;
 	const char *op;
-	size_t oplen = 0, bad = 0;
+	size_t oplen = 0, bad = 0, text;
 	char q[64];
 	int rc;
 
@@ -393,8 +394,9 @@ proto_req_decode(const uint8_t *buf, size_t len,
 		    jl.max_bytes);
 		return PROTO_ERR_TOO_LARGE;
 	}
+	text = proto_att_text_len(buf, len);
 	memset(&je, 0, sizeof(je));
-	if ((rc = json_doc_parse(buf, len, &jl, &req->doc, &je)) != 0) {
+	if ((rc = json_doc_parse(buf, text, &jl, &req->doc, &je)) != 0) {
 		req->doc = NULL;
 		if (rc == JSON_ERR_NOMEM) {
 			proto_error_set(err, PROTO_CODE_INTERNAL,
@@ -454,7 +456,9 @@ proto_req_decode(const uint8_t *buf, size_t len,
 	}
 	memcpy(req->op, op, oplen);
 	req->op[oplen] = '\0';
-	return 0;
+	return proto_att_bind(req->doc, req->root, buf + text + (text < len),
+	    len - text - (text < len), text < len,
+	    json_object_get(req->root, "base"), "base", &req->att, err);
 }
 
 void

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Response envelope: encoding for the server, decoding for clients. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
+#include "proto_impl.h"
 
 void
 proto_id_put(struct json_buf *b, const struct proto_id *id)
@@ -29,6 +31,26 @@ proto_resp_ok(struct json_buf *b, const struct proto_id *id,
 	else
 		json_put_raw(b, result, result_len);
 	json_put_char(b, '}');
+}
+
+void
+proto_resp_ok_att(struct json_buf *b, const struct proto_id *id,
+    const uint8_t *result, size_t result_len, const struct proto_att *a)
+{
+	json_put_char(b, '{');
+	proto_att_list_put(b, a);
+	json_put_char(b, ',');
+	if (id != NULL && id->kind != PROTO_ID_NONE) {
+		proto_id_put(b, id);
+		json_put_char(b, ',');
+	}
+	json_put_raw(b, "\"ok\":true,\"result\":", 19);
+	if (result == NULL || result_len == 0)
+		json_put_raw(b, "{}", 2);
+	else
+		json_put_raw(b, result, result_len);
+	json_put_char(b, '}');
+	proto_att_area_put(b, a);
 }
 
 void
@@ -77,9 +99,10 @@ proto_resp_decode(const uint8_t *buf, size_t len,
 {
 	struct json_limits jl;
 	const struct json_value *root, *v, *e;
+	struct proto_error perr;
 	const char *s;
-	size_t n = 0;
-	int rc;
+	size_t n = 0, text;
+	int rc, listed;
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&jl, 0, sizeof(jl));
@@ -88,7 +111,8 @@ proto_resp_decode(const uint8_t *buf, size_t len,
 		jl.max_depth = lim->max_depth;
 		jl.max_values = lim->max_values;
 	}
-	if ((rc = json_doc_parse(buf, len, &jl, &resp->doc, NULL)) != 0) {
+	text = proto_att_text_len(buf, len);
+	if ((rc = json_doc_parse(buf, text, &jl, &resp->doc, NULL)) != 0) {
 		resp->doc = NULL;
 		return rc == JSON_ERR_NOMEM ? PROTO_ERR_NOMEM : PROTO_ERR_JSON;
 	}
@@ -115,10 +139,16 @@ proto_resp_decode(const uint8_t *buf, size_t len,
 	}
 	if (resp->ok) {
 		resp->result = json_object_get(root, "result");
-		if (json_value_type(resp->result) != JSON_OBJECT)
+		if (json_value_type(resp->result) != JSON_OBJECT ||
+		    proto_att_bind(resp->doc, root, buf + text + (text < len),
+		    len - text - (text < len), text < len,
+		    json_object_get(resp->result, "files"), "result.files",
+		    &listed, &perr) != 0)
 			goto bad;
 		return 0;
 	}
+	if (text < len)
+		goto bad;	/* an error carries no attachments */
 	e = json_object_get(root, "error");
 	if (json_value_type(e) != JSON_OBJECT)
 		goto bad;
@@ -141,5 +171,9 @@ proto_resp_cleanup(struct proto_resp *resp)
 	if (resp == NULL)
 		return;
 	json_doc_free(resp->doc);
+	if (resp->frame != NULL) {
+		explicit_bzero(resp->frame, resp->frame_len);
+		free(resp->frame);
+	}
 	memset(resp, 0, sizeof(*resp));
 }

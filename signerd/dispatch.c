@@ -78,7 +78,7 @@ signerd_tick(struct signerd *sd)
 int
 signerd_handle(void *ctx, const struct server_peer *speer,
     const struct proto_req *req, struct json_buf *result,
-    struct proto_error *err)
+    struct proto_att *att, struct proto_error *err)
 {
 	struct signerd *sd = ctx;
 	struct policy_peer *peer;
@@ -114,6 +114,7 @@ signerd_handle(void *ctx, const struct server_peer *speer,
 	c.req = req;
 	c.speer = speer;
 	c.peer = peer;
+	c.att = att;
 	r = ops[i].fn(&c, result, err);
 	free(peer);
 	if (r != 0 && err->code == PROTO_CODE_NONE)

@@ -69,7 +69,7 @@ void signerd_tick(struct signerd *sd);
 /* The server handler: ctx is a struct signerd. */
 int signerd_handle(void *ctx, const struct server_peer *peer,
     const struct proto_req *req, struct json_buf *result,
-    struct proto_error *err);
+    struct proto_att *att, struct proto_error *err);
 
 /* One call of an op. */
 struct op_call {
@@ -77,6 +77,7 @@ struct op_call {
 	const struct proto_req		*req;
 	const struct server_peer	*speer;
 	const struct policy_peer	*peer;
+	struct proto_att		*att;	/* reply attachments, or NULL */
 };
 
 typedef int op_fn(const struct op_call *c, struct json_buf *out,
@@ -234,8 +235,12 @@ int op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
     const struct op_rebuild *rb, struct json_buf *out,
     struct ledger_result *keep, struct proto_error *err);
 
-/* Writes "files":{role:bytes,...} for a stored or new result. */
-void op_put_files(struct json_buf *out, const char *const *roles,
+/*
+ * Writes "files":{role:bytes,...} for a stored or new result; the bytes go
+ * as attachments when the client sent "att" (proto.h).
+ */
+void op_put_files(const struct op_call *c, struct json_buf *out,
+    const char *const *roles,
     const uint8_t *const *bytes, const size_t *lens, size_t n);
 
 /* Audits one event without a signature (refusals, ceremonies, key.generate). */

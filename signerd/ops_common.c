@@ -90,8 +90,10 @@ op_fingerprint(const struct proto_req *req, const struct op_base *base,
 	n = json_value_count(req->root);
 	for (i = 0; i < n; i++) {
 		v = json_object_at(req->root, i, &key, &klen);
+		/* Envelope: a retry may change its id or how files travel. */
 		if ((klen == 1 && key[0] == 'v') || (klen == 2 &&
-		    memcmp(key, "id", 2) == 0))
+		    memcmp(key, "id", 2) == 0) || (klen == 3 &&
+		    memcmp(key, "att", 3) == 0))
 			continue;
 		EVP_DigestUpdate(md, key, klen);
 		EVP_DigestUpdate(md, "", 1);
@@ -698,7 +700,8 @@ role_cmp(const void *a, const void *b)
 }
 
 void
-op_put_files(struct json_buf *out, const char *const *roles,
+op_put_files(const struct op_call *c, struct json_buf *out,
+    const char *const *roles,
     const uint8_t *const *bytes, const size_t *lens, size_t n)
 {
 	const char *sorted[LEDGER_MAX_FILES];
@@ -716,7 +719,11 @@ op_put_files(struct json_buf *out, const char *const *roles,
 			json_put_char(out, ',');
 		json_put_str(out, roles[j], strlen(roles[j]));
 		json_put_char(out, ':');
-		json_put_str(out, (const char *)bytes[j], lens[j]);
+		/* Unescaped after the text: megabytes not escaped twice over. */
+		if (c->req->att && c->att != NULL)
+			(void)proto_att_copy(out, c->att, bytes[j], lens[j]);
+		else
+			json_put_str(out, (const char *)bytes[j], lens[j]);
 	}
 	json_put_char(out, '}');
 }
@@ -994,9 +1001,10 @@ op_commit(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		lens[i] = files[i].buf.len;
 		total += lens[i] + lens[i] / 8 + 64;	/* quotes escaped */
 	}
-	json_buf_reserve(out, total);	/* megabytes: grow once, not by doubling */
+	if (!c->req->att)	/* megabytes: grow once, not by doubling */
+		json_buf_reserve(out, total);
 	json_put_char(out, '{');
-	op_put_files(out, roles, bytes, lens, n);
+	op_put_files(c, out, roles, bytes, lens, n);
 	if (extra != NULL)
 		json_put_raw(out, extra, extra_len);
 	json_put_char(out, '}');
@@ -1054,7 +1062,7 @@ op_retry(const struct op_call *c, const char *gun, const uint8_t fp[32],
 		goto out;
 	}
 	json_put_char(out, '{');
-	op_put_files(out, roles, bytes, lens, res.nfiles);
+	op_put_files(c, out, roles, bytes, lens, res.nfiles);
 	if (keep != NULL) {
 		*keep = res;	/* the caller adds its members and the '}' */
 		return 1;

@@ -507,10 +507,12 @@ worker_serve(struct server *s, struct conn *c)
 	struct proto_req req;
 	struct proto_error err;
 	struct json_buf result;
+	struct proto_att att;
 	size_t at;
 	int rc;
 
 	json_buf_init(&result);
+	proto_att_init(&att);
 	json_buf_cleanup(&c->out);
 	json_buf_init(&c->out);
 	c->out_off = 0;
@@ -519,7 +521,7 @@ worker_serve(struct server *s, struct conn *c)
 	if (rc == 0) {
 		proto_error_clear(&err);
 		rc = s->cfg.handler(s->cfg.handler_ctx, &c->peer, &req,
-		    &result, &err);
+		    &result, &att, &err);
 		if (rc == 0 && result.err != 0) {
 			proto_error_set(&err, PROTO_CODE_INTERNAL,
 			    "the reply could not be encoded: %s",
@@ -530,7 +532,10 @@ worker_serve(struct server *s, struct conn *c)
 			proto_error_set(&err, PROTO_CODE_INTERNAL,
 			    "internal error in op \"%s\"", req.op);
 	}
-	if (rc == 0)
+	if (rc == 0 && req.att)
+		proto_resp_ok_att(&c->out, &req.id, result.data, result.len,
+		    &att);
+	else if (rc == 0)
 		proto_resp_ok(&c->out, &req.id, result.data, result.len);
 	else
 		proto_resp_error(&c->out, &req.id, &err);
@@ -550,6 +555,7 @@ worker_serve(struct server *s, struct conn *c)
 	}
 	proto_req_cleanup(&req);
 	json_buf_cleanup(&result);
+	proto_att_cleanup(&att);
 	/* ceremony.unlock carries a PIN: no request outlives its reply. */
 	explicit_bzero(c->frame, c->frame_len);
 	free(c->frame);

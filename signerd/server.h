@@ -39,11 +39,13 @@ struct server_peer {
  * The request handler, called on a worker thread, possibly on several at
  * once. It writes one JSON object into result and returns 0, or fills err
  * (code + message) and returns non-zero; a non-zero return with no code
- * becomes "internal". result is discarded on error.
+ * becomes "internal". result is discarded on error. When req->att is set
+ * the handler may put file bytes in att (proto_att_copy) rather than in
+ * result; they are sent after the reply's text.
  */
 typedef int server_handler_fn(void *ctx, const struct server_peer *peer,
     const struct proto_req *req, struct json_buf *result,
-    struct proto_error *err);
+    struct proto_att *att, struct proto_error *err);
 
 struct server_config {
 	/* Ignored under systemd socket activation (the unit sets them). */

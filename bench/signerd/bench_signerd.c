@@ -4,10 +4,14 @@
  * and 32 clients (each on its own 10-tag repository, server-managed
  * snapshot: one signature per request), beside hsm/'s raw signing rate on
  * the same token in the same run; then one tag added to a 100,000-tag
- * repository against tuf/'s parse + write of that file.
+ * repository against tuf/'s parse + write of that file. Files travel as
+ * attachments (docs/protocol.md); the 100,000-tag add is also timed with
+ * them as JSON strings, as a figure.
  *
  *   bench_signerd SOCKET MODULE TOKEN PIN_FILE [SECONDS]
  */
+#define _GNU_SOURCE	/* struct ucred */
+#include <sys/resource.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include "tuf.h"
 
 #define MAXC 32
+#define NBIG 5		/* rounds of the 100,000-tag add */
 #define PUTS(b, lit) json_put_raw((b), (lit), sizeof(lit) - 1)
 #define TS_KEY "{\"keytype\":\"ed25519\",\"keyval\":{\"private\":null," \
 	"\"public\":\"SWXxueLtweoMrCDb3qDHaBNgdBhW2EQUq04ZJ4yDLoc=\"}}"
@@ -37,6 +42,7 @@ struct repo {
 
 static const char *sockpath;
 static double seconds = 2.0;
+static int strings;	/* files as JSON strings, not attachments */
 
 static double
 now(void)
@@ -122,14 +128,31 @@ rpc(int fd, struct json_buf *req, struct repo *r, double secs[2])
 	free(raw);
 }
 
+/* Ends the request, with its base when r is given. */
 static void
-put_base(struct json_buf *b, const struct repo *r)
+put_end(struct json_buf *b, const struct repo *r)
 {
-	PUTS(b, ",\"base\":{\"root\":");
-	json_put_str(b, r->root, r->root_len);
-	PUTS(b, ",\"targets\":");
-	json_put_str(b, r->targets, r->targets_len);
-	PUTS(b, "}}");
+	struct proto_att att;
+
+	proto_att_init(&att);
+	if (r != NULL) {
+		PUTS(b, ",\"base\":{\"root\":");
+		if (strings)
+			json_put_str(b, r->root, r->root_len);
+		else
+			proto_att_ref(b, &att, r->root, r->root_len);
+		PUTS(b, ",\"targets\":");
+		if (strings)
+			json_put_str(b, r->targets, r->targets_len);
+		else
+			proto_att_ref(b, &att, r->targets, r->targets_len);
+		json_put_char(b, '}');
+	}
+	if (strings)
+		json_put_char(b, '}');
+	else
+		proto_req_end_att(b, &att);
+	proto_att_cleanup(&att);
 }
 
 static void
@@ -168,7 +191,7 @@ add_tags(int fd, struct repo *r, const char *prefix, unsigned first,
 		PUTS(&b, "\"}");
 	}
 	json_put_char(&b, ']');
-	put_base(&b, r);
+	put_end(&b, r);
 	rpc(fd, &b, r, secs);
 	json_buf_cleanup(&b);
 }
@@ -187,7 +210,7 @@ init_repo(int fd, struct repo *r, const char *gun)
 	json_put_str(&b, SN_KEY, strlen(SN_KEY));
 	PUTS(&b, ",\"timestamp_key\":");
 	json_put_str(&b, TS_KEY, strlen(TS_KEY));
-	json_put_char(&b, '}');
+	put_end(&b, NULL);
 	rpc(fd, &b, r, NULL);
 	json_buf_cleanup(&b);
 }
@@ -220,6 +243,48 @@ client(void *arg)
 	}
 	close(fd);
 	return NULL;
+}
+
+/* CPU seconds (user + system) of this process. */
+static double
+cpu_self(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds of the process at the other end of fd (0 if unreadable). */
+static double
+cpu_peer(int fd)
+{
+	struct ucred uc;
+	socklen_t ul = sizeof(uc);
+	unsigned long ut, st;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+	int i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)uc.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command's closing parenthesis; utime is the 12th. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (i = 0; i < 11 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int
@@ -317,13 +382,12 @@ raw_rate(struct hsm_key *key, const uint8_t *msg, size_t len, int n)
 	return (double)tot / (t1 - t0);
 }
 
+/* Median of v[0..n) (n <= NBIG); v is left sorted. */
 static double
-median3(double a, double b, double c)
+median(double *v, int n)
 {
-	double v[3] = { a, b, c };
-
-	qsort(v, 3, sizeof(double), dcmp);
-	return v[1];
+	qsort(v, (size_t)n, sizeof(double), dcmp);
+	return v[n / 2];
 }
 
 int
@@ -338,9 +402,11 @@ main(int argc, char **argv)
 	struct json_buf wb;
 	const struct tuf_role *tr;
 	static const int ns[] = { 1, 8, 32 };
-	double rate[3], p50[3], p99[3], raw1, raw8, t, tadd[3], tpw[3], tbulk;
-	double twait[3], s2[2];
+	double rate[3], p50[3], p99[3], raw1, raw8, t, tbulk;
+	double tadd[NBIG], tpw[NBIG], tstr[NBIG];
+	double twait[NBIG], s2[2], c0[2], cs = 0, cc = 0, cr;
 	char gun[64];
+	const char *only, *files_mode;
 	int fd, i, k;
 
 	if (argc < 5)
@@ -349,6 +415,16 @@ main(int argc, char **argv)
 	if (argc > 5)
 		seconds = atof(argv[5]);
 	fd = dial();
+	/*
+	 * BENCH_SIGNERD_FILES=strings or =attachments: every file sent one way
+	 * only, with no figure for the other (for profiling).
+	 */
+	files_mode = getenv("BENCH_SIGNERD_FILES");
+	strings = files_mode != NULL && strcmp(files_mode, "strings") == 0;
+	/* BENCH_SIGNERD_ONLY=big: the 100,000-tag part alone (for profiling). */
+	if ((only = getenv("BENCH_SIGNERD_ONLY")) != NULL &&
+	    strcmp(only, "big") == 0)
+		goto big;
 
 	/* 32 repositories of 10 tags, docker style (server snapshot). */
 	t = now();
@@ -377,12 +453,21 @@ main(int argc, char **argv)
 	tuf_meta_free(m);
 	m = NULL;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 3; k++) {
+		c0[0] = cpu_peer(fd);
+		c0[1] = cpu_self();
 		rate[k] = run_clients(repos, ns[k], &p50[k], &p99[k]);
+		if (ns[k] == 8) {
+			cs = (cpu_peer(fd) - c0[0]) / (rate[k] * seconds);
+			cc = (cpu_self() - c0[1]) / (rate[k] * seconds);
+		}
+	}
 	raw1 = raw_rate(key, (const uint8_t *)repos[0].targets,
 	    repos[0].targets_len, 1);
+	c0[1] = cpu_self();
 	raw8 = raw_rate(key, (const uint8_t *)repos[0].targets,
 	    repos[0].targets_len, 8);
+	cr = (cpu_self() - c0[1]) / (raw8 * seconds);
 	printf("raw hsm/ signing (targets key, %zu-byte message): "
 	    "%.0f/s at 1 thread, %.0f/s at 8 threads\n", repos[0].targets_len,
 	    raw1, raw8);
@@ -393,7 +478,14 @@ main(int argc, char **argv)
 	    rate[0] / raw1);
 	printf("ratio socket_vs_raw_8c = %.2f (goal >= 0.7)\n", rate[1] / raw8);
 	printf("p99 at 8 clients = %.2f ms (goal < 5 ms)\n", p99[1]);
+	printf("CPU per request at 8 clients (figure): signerd %.0f us, "
+	    "bench client %.0f us; one raw signature: %.0f us\n", cs * 1e6,
+	    cc * 1e6, cr * 1e6);
 
+	hsm_key_free(key);
+	hsm_token_close(tok);
+
+big:
 	/* One tag added to a 100,000-tag repository. */
 	init_repo(fd, &big, "bench.example/big");
 	t = now();
@@ -401,7 +493,14 @@ main(int argc, char **argv)
 	tbulk = now() - t;
 	printf("100,000 tags added in one request: %.2f s; targets.json is "
 	    "%zu bytes\n", tbulk, big.targets_len);
-	for (k = 0; k < 3; k++) {
+	/*
+	 * Five rounds; each adds one tag with the files as attachments, times
+	 * tuf/'s parse + write of the result, and (unless BENCH_SIGNERD_FILES
+	 * forces one form) adds one more with the files as JSON strings, the
+	 * protocol's plain form, so both forms meet the same machine.
+	 */
+	for (k = 0; k < NBIG; k++) {
+		strings = files_mode != NULL && strcmp(files_mode, "strings") == 0;
 		add_tags(fd, &big, "one-more", 0, 1, 1000u + (unsigned)k, s2);
 		tadd[k] = s2[0];
 		twait[k] = s2[1];
@@ -415,19 +514,26 @@ main(int argc, char **argv)
 		tuf_meta_free(m);
 		m = NULL;
 		json_buf_cleanup(&wb);
+		if (files_mode != NULL)
+			continue;
+		strings = 1;
+		add_tags(fd, &big, "one-more-str", 0, 1, 2000u + (unsigned)k,
+		    s2);
+		tstr[k] = s2[0];
 	}
-	t = median3(tadd[0], tadd[1], tadd[2]);
-	printf("add one tag to 100,000: %.1f ms (round trip, median of 3); "
-	    "tuf/ parse+write of that file: %.1f ms\n", t * 1e3,
-	    median3(tpw[0], tpw[1], tpw[2]) * 1e3);
+	t = median(tadd, NBIG);
+	printf("add one tag to 100,000: %.1f ms (round trip, median of %d); "
+	    "tuf/ parse+write of that file: %.1f ms\n", t * 1e3, NBIG,
+	    median(tpw, NBIG) * 1e3);
 	printf("add one tag to 100,000, request sent to reply read: %.1f ms "
-	    "(median of 3; figure, not the ratio's)\n",
-	    median3(twait[0], twait[1], twait[2]) * 1e3);
+	    "(median of %d; figure, not the ratio's)\n",
+	    median(twait, NBIG) * 1e3, NBIG);
+	if (files_mode == NULL)
+		printf("add one tag to 100,000, files as JSON strings instead "
+		    "of attachments: %.1f ms (round trip, median of %d; "
+		    "figure)\n", median(tstr, NBIG) * 1e3, NBIG);
 	printf("ratio add_vs_parse_100k = %.2f (goal >= 0.5)\n",
-	    median3(tpw[0], tpw[1], tpw[2]) / t);
-
-	hsm_key_free(key);
-	hsm_token_close(tok);
+	    median(tpw, NBIG) / t);
 	close(fd);
 	return 0;
 }

@@ -25,7 +25,7 @@ static volatile int reloads;
 
 static int
 handle(void *ctx, const struct server_peer *peer, const struct proto_req *req,
-    struct json_buf *out, struct proto_error *err)
+    struct json_buf *out, struct proto_att *att, struct proto_error *err)
 {
 	static const char *const echo_fields[] = { "text", "items", NULL };
 	static const char *const sleep_fields[] = { "ms", NULL };
@@ -37,6 +37,7 @@ handle(void *ctx, const struct server_peer *peer, const struct proto_req *req,
 	int w;
 
 	(void)ctx;
+	(void)att;
 	if (strcmp(req->op, "status") == 0) {
 		w = snprintf(num, sizeof(num), "{\"gid\":%u,\"pid\":%d,"
 		    "\"reloads\":%d,\"uid\":%u}", (unsigned)peer->gid,

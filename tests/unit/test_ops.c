@@ -190,6 +190,9 @@ fx_teardown(void **state)
 	return 0;
 }
 
+/* Attachments the last call's reply carried. */
+static size_t last_att_n;
+
 /*
  * Runs one request. Returns the handler's result (0 ok), with the result
  * object's "files" in *out (if out) and the whole result text in *res.
@@ -203,12 +206,15 @@ call(struct fx *f, const char *req, size_t len, struct files *out,
 	struct proto_req r;
 	struct json_buf b;
 	struct json_doc *doc = NULL;
+	struct proto_att att;
 	const struct json_value *fo, *v;
 	const char *key, *s;
 	size_t i, kl, sl;
+	int64_t ai;
 	int rc;
 
 	proto_error_clear(err);
+	proto_att_init(&att);
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (res != NULL)
@@ -220,7 +226,10 @@ call(struct fx *f, const char *req, size_t len, struct files *out,
 		return rc;
 	}
 	json_buf_init(&b);
-	rc = signerd_handle(&f->sd, &peer, &r, &b, err);
+	rc = signerd_handle(&f->sd, &peer, &r, &b, &att, err);
+	if (!r.att)
+		assert_int_equal(att.n, 0);
+	last_att_n = att.n;
 	proto_req_cleanup(&r);
 	if (rc == 0) {
 		assert_int_equal(b.err, 0);
@@ -229,7 +238,13 @@ call(struct fx *f, const char *req, size_t len, struct files *out,
 		fo = json_object_get(json_doc_root(doc), "files");
 		for (i = 0; out != NULL && i < json_value_count(fo); i++) {
 			v = json_object_at(fo, i, &key, &kl);
-			s = json_value_str(v, &sl);
+			if (json_value_int(json_object_get(v, "att"),
+			    &ai) == 0) {
+				assert_true(ai >= 0 && (size_t)ai < att.n);
+				s = (const char *)att.p[ai];
+				sl = att.len[ai];
+			} else
+				s = json_value_str(v, &sl);
 			files_set(out, key, s, sl);
 		}
 		json_doc_free(doc);
@@ -239,6 +254,7 @@ call(struct fx *f, const char *req, size_t len, struct files *out,
 		}
 	}
 	json_buf_cleanup(&b);
+	proto_att_cleanup(&att);
 	return rc;
 }
 
@@ -297,6 +313,41 @@ ok_call(struct fx *f, const char *head, const struct files *base,
 		fprintf(stderr, "request %.120s: %s: %s\n", req,
 		    proto_code_name(err.code), err.message);
 	free(req);
+	return rc;
+}
+
+/* ok_call with the base files sent as attachments (docs/protocol.md). */
+static int
+att_call(struct fx *f, const char *head, const struct files *base,
+    struct files *out)
+{
+	struct proto_error err;
+	struct proto_att att;
+	struct json_buf b;
+	size_t i;
+	int rc;
+
+	json_buf_init(&b);
+	proto_att_init(&att);
+	json_put_raw(&b, head, strlen(head));
+	json_put_raw(&b, ",\"base\":{", 9);
+	for (i = 0; i < base->n; i++) {
+		if (i > 0)
+			json_put_char(&b, ',');
+		json_put_str(&b, base->role[i], strlen(base->role[i]));
+		json_put_char(&b, ':');
+		assert_int_equal(proto_att_ref(&b, &att, base->data[i],
+		    base->len[i]), 0);
+	}
+	json_put_char(&b, '}');
+	proto_req_end_att(&b, &att);
+	assert_int_equal(b.err, 0);
+	rc = call(f, (const char *)b.data, b.len, out, NULL, &err);
+	if (rc != 0)
+		fprintf(stderr, "request %.120s: %s: %s\n", (char *)b.data,
+		    proto_code_name(err.code), err.message);
+	proto_att_cleanup(&att);
+	json_buf_cleanup(&b);
 	return rc;
 }
 
@@ -631,6 +682,18 @@ test_recipe(void **state)
 	assert_int_equal(ok_call(f, add, &repo, &out2), 0);
 	assert_string_equal(files_get(&out2, "targets", NULL),
 	    files_get(&out, "targets", NULL));
+	files_free(&out2);
+	/*
+	 * Sent with the files as attachments it is still the same request
+	 * (the fingerprint ignores how files travel), and the answer comes
+	 * back as attachments.
+	 */
+	assert_int_equal(att_call(f, add, &repo, &out2), 0);
+	assert_int_equal(last_att_n, 2);
+	assert_string_equal(files_get(&out2, "targets", NULL),
+	    files_get(&out, "targets", NULL));
+	assert_string_equal(files_get(&out2, "snapshot", NULL),
+	    files_get(&out, "snapshot", NULL));
 	files_free(&out2);
 	/* A recipe that rebuilds to other bytes (another signature byte). */
 	assert_int_equal(ledger_sql(f, "UPDATE files SET bytes = "

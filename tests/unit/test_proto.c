@@ -595,6 +595,195 @@ test_client(void **state)
 	json_buf_cleanup(&b);
 }
 
+/* --- attachments ------------------------------------------------------- */
+
+/* Decodes raw bytes (NULs included) as a request. */
+static int
+decode_n(const void *s, size_t n, struct proto_req *req,
+    struct proto_error *err)
+{
+	return proto_req_decode(s, n, NULL, req, err);
+}
+
+static void
+test_att_roundtrip(void **state)
+{
+	static const char file[] = "{\"signed\":{\"a\":\"<\\\"x\\\">\"}}";
+	struct json_buf b;
+	struct proto_att att;
+	struct proto_req req;
+	struct proto_error err;
+	const struct json_value *base;
+	const char *s;
+	size_t n;
+
+	(void)state;
+	json_buf_init(&b);
+	proto_att_init(&att);
+	proto_req_begin(&b, "targets.update", NULL);
+	proto_req_key(&b, "base");
+	json_put_raw(&b, "{\"root\":", 8);
+	assert_int_equal(proto_att_copy(&b, &att, "R", 1), 0);
+	json_put_raw(&b, ",\"targets\":", 11);
+	assert_int_equal(proto_att_ref(&b, &att, file, sizeof(file) - 1), 0);
+	json_put_char(&b, '}');
+	proto_req_end_att(&b, &att);
+	assert_int_equal(b.err, 0);
+	/* The text, a NUL, then each attachment and its NUL. */
+	n = strlen((const char *)b.data);
+	assert_memory_equal(b.data, "{\"op\":\"targets.update\",\"v\":1,"
+	    "\"base\":{\"root\":{\"att\":0},\"targets\":{\"att\":1}},"
+	    "\"att\":[1,26]}", n);
+	assert_int_equal(b.len, n + 1 + 2 + sizeof(file));
+	assert_memory_equal(b.data + n + 1, "R\0", 2);
+	assert_memory_equal(b.data + n + 3, file, sizeof(file));
+
+	assert_int_equal(decode_n(b.data, b.len, &req, &err), 0);
+	assert_true(req.att);
+	base = json_object_get(req.root, "base");
+	s = json_value_str(json_object_get(base, "targets"), &n);
+	assert_non_null(s);
+	assert_int_equal(n, sizeof(file) - 1);
+	assert_memory_equal(s, file, n);
+	assert_int_equal(s[n], '\0');
+	/* Unescaped, in place: no copy of megabytes. */
+	assert_ptr_equal(s, (const char *)b.data + b.len - sizeof(file));
+	s = json_value_str(json_object_get(base, "root"), &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(s, "R");
+	/* "att" is envelope: an op's member check lets it through. */
+	{
+		static const char *const allowed[] = { "base", NULL };
+
+		assert_int_equal(proto_req_check_members(&req, allowed, &err),
+		    0);
+	}
+	proto_req_cleanup(&req);
+	proto_att_cleanup(&att);
+	json_buf_cleanup(&b);
+
+	/* "att":[] alone asks for attachments in the reply. */
+	assert_int_equal(decode("{\"v\":1,\"op\":\"status\",\"att\":[]}", &req,
+	    &err), 0);
+	assert_true(req.att);
+	proto_req_cleanup(&req);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"status\"}", &req, &err), 0);
+	assert_false(req.att);
+	proto_req_cleanup(&req);
+}
+
+static void
+test_att_bad(void **state)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		enum proto_code	 code;
+		const char	*field;
+	} cases[] = {
+#define C(s, code, field) { s, sizeof(s) - 1, code, field }
+#define H "{\"v\":1,\"op\":\"x\",\"base\":{\"t\":{\"att\":0}}"
+		/* Bytes after the text but no list. */
+		C("{\"v\":1,\"op\":\"x\"}\0ab\0", PROTO_CODE_BAD_FRAME, "att"),
+		/* A list but no bytes. */
+		C(H ",\"att\":[2]}", PROTO_CODE_BAD_FRAME, "att"),
+		/* An empty list with a NUL after the text. */
+		C("{\"v\":1,\"op\":\"x\",\"att\":[]}\0", PROTO_CODE_BAD_FRAME,
+		    "att"),
+		/* Lengths that do not add up, or a missing NUL. */
+		C(H ",\"att\":[2]}\0abc", PROTO_CODE_BAD_FRAME, "att[0]"),
+		C(H ",\"att\":[2]}\0ab\0x", PROTO_CODE_BAD_FRAME, "att"),
+		C(H ",\"att\":[3]}\0ab\0", PROTO_CODE_BAD_FRAME, "att[0]"),
+		C(H ",\"att\":[9999999999]}\0ab\0", PROTO_CODE_BAD_FRAME,
+		    "att[0]"),
+		/* Wrong types. */
+		C(H ",\"att\":2}\0ab\0", PROTO_CODE_BAD_REQUEST, "att"),
+		C(H ",\"att\":[-1]}\0ab\0", PROTO_CODE_BAD_REQUEST, "att[0]"),
+		C(H ",\"att\":[\"2\"]}\0ab\0", PROTO_CODE_BAD_REQUEST, "att[0]"),
+		/* References: out of range, twice, or none. */
+		C("{\"v\":1,\"op\":\"x\",\"base\":{\"t\":{\"att\":1}},\"att\":[2]}"
+		    "\0ab\0", PROTO_CODE_BAD_REQUEST, "base.t"),
+		C("{\"v\":1,\"op\":\"x\",\"base\":{\"t\":{\"att\":0},\"u\":"
+		    "{\"att\":0}},\"att\":[2]}\0ab\0", PROTO_CODE_BAD_REQUEST,
+		    "base.u"),
+		C("{\"v\":1,\"op\":\"x\",\"base\":{\"t\":\"ab\"},\"att\":[2]}"
+		    "\0ab\0", PROTO_CODE_BAD_REQUEST, "att"),
+		/* Only "base" members are references: elsewhere, unused. */
+		C("{\"v\":1,\"op\":\"x\",\"gun\":{\"att\":0},\"att\":[2]}"
+		    "\0ab\0", PROTO_CODE_BAD_REQUEST, "att"),
+		/* Too many. */
+		C("{\"v\":1,\"op\":\"x\",\"att\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+		    "0,0,0]}\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+		    PROTO_CODE_BAD_REQUEST, "att"),
+#undef H
+#undef C
+	};
+	struct proto_req req;
+	struct proto_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case %zu\n", i);
+		assert_int_equal(decode_n(cases[i].in, cases[i].len, &req,
+		    &err), PROTO_ERR_REQUEST);
+		assert_int_equal(err.code, cases[i].code);
+		assert_string_equal(err.field, cases[i].field);
+		proto_req_cleanup(&req);
+	}
+	/* A NUL inside the text is the end of the text: the rest is not JSON. */
+	assert_int_equal(decode_n("{\"v\":1,\0\"op\":\"x\"}", 17, &req, &err),
+	    PROTO_ERR_JSON);
+	proto_req_cleanup(&req);
+}
+
+static void
+test_att_response(void **state)
+{
+	static const char file[] = "{\"signed\":{}}";
+	struct json_buf b, res;
+	struct proto_att att;
+	struct proto_resp r;
+	struct proto_id id;
+	const char *s;
+	size_t n;
+
+	(void)state;
+	memset(&id, 0, sizeof(id));
+	id.kind = PROTO_ID_INT;
+	id.num = 7;
+	json_buf_init(&b);
+	json_buf_init(&res);
+	proto_att_init(&att);
+	json_put_raw(&res, "{\"files\":{\"targets\":", 20);
+	assert_int_equal(proto_att_copy(&res, &att, file, sizeof(file) - 1),
+	    0);
+	json_put_raw(&res, "}}", 2);
+	proto_resp_ok_att(&b, &id, res.data, res.len, &att);
+	assert_int_equal(b.err, 0);
+	n = strlen((const char *)b.data);
+	assert_memory_equal(b.data, "{\"att\":[13],\"id\":7,\"ok\":true,"
+	    "\"result\":{\"files\":{\"targets\":{\"att\":0}}}}", n);
+	assert_int_equal(proto_resp_decode(b.data, b.len, NULL, &r), 0);
+	assert_true(r.ok);
+	s = json_value_str(json_object_get(json_object_get(r.result, "files"),
+	    "targets"), &n);
+	assert_int_equal(n, sizeof(file) - 1);
+	assert_memory_equal(s, file, n);
+	proto_resp_cleanup(&r);
+	/* Cut short: the attachment loses its NUL. */
+	assert_int_equal(proto_resp_decode(b.data, b.len - 1, NULL, &r),
+	    PROTO_ERR_RESPONSE);
+	/* An unused attachment is refused on this side too. */
+	b.len = 0;
+	proto_resp_ok_att(&b, &id, (const uint8_t *)"{}", 2, &att);
+	assert_int_equal(proto_resp_decode(b.data, b.len, NULL, &r),
+	    PROTO_ERR_RESPONSE);
+	proto_att_cleanup(&att);
+	json_buf_cleanup(&res);
+	json_buf_cleanup(&b);
+}
+
 /* --- validators -------------------------------------------------------- */
 
 static void
@@ -809,6 +998,9 @@ main(void)
 		cmocka_unit_test(test_resp),
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_att_roundtrip),
+		cmocka_unit_test(test_att_bad),
+		cmocka_unit_test(test_att_response),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_gun),
 		cmocka_unit_test(test_tags),

@@ -57,7 +57,7 @@ tc_update_roles(struct tc *t, struct repo *rp, const char *const *roles,
 		json_put_char(&f, ',');
 		json_put_raw(&f, changes[i]->data, changes[i]->len);
 		json_put_char(&f, ',');
-		tc_put_base(&f, &cur, base, 4);
+		tc_put_base(t, &f, &cur, base, 4);
 		proto_resp_cleanup(&resp);
 		if (tc_call(t, "targets.update", &f, &resp) != 0)
 			goto out;

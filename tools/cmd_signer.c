@@ -96,7 +96,7 @@ one_gun(struct tc *t, const char *action, const char *name, const char *gun,
 			json_put_str(&f, pem, pemlen);
 		}
 		json_put_char(&f, ',');
-		tc_put_base(&f, &rp->files, base, 3);
+		tc_put_base(t, &f, &rp->files, base, 3);
 	}
 	if (tc_call(t, "delegation.update", &f, &resp) != 0 ||
 	    tc_result_files(&resp, "delegation.update", &up) != 0 ||

@@ -63,7 +63,8 @@ sdc_close(struct sdc *c)
 
 int
 sdc_call(struct sdc *c, const char *op, const uint8_t *fields, size_t flen,
-    int timeout_ms, struct proto_resp *resp, char *msg, size_t len)
+    const struct proto_att *att, int timeout_ms, struct proto_resp *resp,
+    char *msg, size_t len)
 {
 	struct proto_limits	 lim = { (size_t)1 << 30, 64, 0 };
 	struct json_buf		 b;
@@ -82,7 +83,8 @@ sdc_call(struct sdc *c, const char *op, const uint8_t *fields, size_t flen,
 		json_put_char(&b, ',');
 		json_put_raw(&b, fields, flen);
 	}
-	json_put_char(&b, '}');
+	/* Always "att": files come back unescaped even when none go out. */
+	proto_req_end_att(&b, att);
 	if (b.err != 0) {
 		(void)snprintf(msg, len, "building the %s request: out of "
 		    "memory", op);
@@ -102,7 +104,13 @@ sdc_call(struct sdc *c, const char *op, const uint8_t *fields, size_t flen,
 		rc = SDC_ERR_IO;
 		goto out;
 	}
-	if ((r = proto_resp_decode(reply, rlen, &lim, resp)) != 0) {
+	r = proto_resp_decode(reply, rlen, &lim, resp);
+	if (r == 0) {
+		resp->frame = reply;	/* its attachments point here */
+		resp->frame_len = rlen;
+		reply = NULL;
+	}
+	if (r != 0) {
 		(void)snprintf(msg, len, "signerd's answer to %s is not a "
 		    "protocol response: %s", op, proto_strerror(r));
 		rc = SDC_ERR_REPLY;

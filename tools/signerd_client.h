@@ -25,14 +25,16 @@ int sdc_open(const char *path, struct sdc **out, char *msg, size_t len);
 void sdc_close(struct sdc *c);
 
 /*
- * Sends {"v":1,"op":op,"id":n,<fields>} where fields is the text of the
- * op's members without braces ("" for none), waits for the answer (at most
- * timeout_ms) and decodes it into resp (free with proto_resp_cleanup, also
- * after a failure). SDC_ERR_REFUSED leaves the decoded error in resp and
- * msg = "signerd refused OP: CODE: message".
+ * Sends {"v":1,"op":op,"id":n,<fields>,"att":[…]} where fields is the
+ * text of the op's members without braces ("" for none) and att holds the
+ * attachments its {"att":I} references name (NULL: none), waits for the
+ * answer (at most timeout_ms) and decodes it into resp (free with
+ * proto_resp_cleanup, also after a failure). Files in the answer come as
+ * attachments, which resp keeps. SDC_ERR_REFUSED leaves the decoded error
+ * in resp and msg = "signerd refused OP: CODE: message".
  */
 int sdc_call(struct sdc *c, const char *op, const uint8_t *fields,
-    size_t flen, int timeout_ms, struct proto_resp *resp, char *msg,
-    size_t len);
+    size_t flen, const struct proto_att *att, int timeout_ms,
+    struct proto_resp *resp, char *msg, size_t len);
 
 #endif /* SIGNERD_SIGNERD_CLIENT_H */

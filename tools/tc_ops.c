@@ -17,7 +17,7 @@
 #define SIGNERD_TIMEOUT_MS	120000
 
 void
-tc_put_base(struct json_buf *b, const struct truststore *files,
+tc_put_base(struct tc *t, struct json_buf *b, const struct truststore *files,
     const char *const *roles, size_t n)
 {
 	const struct truststore_file	*f;
@@ -37,7 +37,8 @@ tc_put_base(struct json_buf *b, const struct truststore *files,
 		first = 0;
 		json_put_str(b, roles[i], strlen(roles[i]));
 		json_put_char(b, ':');
-		json_put_str(b, (const char *)f->data, f->len);
+		/* Unescaped after the text: megabytes not escaped twice over. */
+		(void)proto_att_ref(b, &t->att, f->data, f->len);
 	}
 	json_put_char(b, '}');
 }
@@ -54,12 +55,17 @@ call_quiet(struct tc *t, const char *op, const struct json_buf *fields,
 	if (fields != NULL && fields->err != 0) {
 		tc_fail("building the %s request: %s", op,
 		    json_strerror(fields->err));
+		proto_att_init(&t->att);
 		return -1;
 	}
-	if ((c = tc_signerd(t)) == NULL)
+	if ((c = tc_signerd(t)) == NULL) {
+		proto_att_init(&t->att);
 		return -1;
+	}
 	r = sdc_call(c, op, fields ? fields->data : NULL,
-	    fields ? fields->len : 0, SIGNERD_TIMEOUT_MS, resp, msg, len);
+	    fields ? fields->len : 0, &t->att, SIGNERD_TIMEOUT_MS, resp, msg,
+	    len);
+	proto_att_init(&t->att);	/* references only: nothing to free */
 	if (r == SDC_ERR_REFUSED)
 		return -2;
 	if (r != 0) {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 #define TC_EXIT_OK	0
 #define TC_EXIT_FAIL	1
 #define TC_EXIT_USAGE	2
@@ -28,6 +30,7 @@ struct tc {
 	char			*trust_dir_buf;	/* owned */
 	struct notary_http	*http;		/* opened on first use */
 	struct sdc		*sd;		/* opened on first use */
+	struct proto_att	 att;		/* the next call's attachments */
 };
 
 /* One line "trustctl: ..." on stderr. */
@@ -86,9 +89,13 @@ struct json_buf;
 struct proto_resp;
 struct truststore;
 
-/* Appends "base":{role:bytes,...} with the listed roles that files holds. */
-void tc_put_base(struct json_buf *b, const struct truststore *files,
-    const char *const *roles, size_t n);
+/*
+ * Appends "base":{role:{"att":I},...} with the listed roles that files
+ * holds; the bytes go after the request's text as attachments (t->att, sent
+ * by the next tc_call; files must not change before it).
+ */
+void tc_put_base(struct tc *t, struct json_buf *b,
+    const struct truststore *files, const char *const *roles, size_t n);
 /* Calls op with fields (members without braces); prints a refusal. 0 or -1. */
 int tc_call(struct tc *t, const char *op, const struct json_buf *fields,
     struct proto_resp *resp);

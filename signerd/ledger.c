@@ -14,7 +14,6 @@
 #include <sqlite3.h>
 
 #include "ledger.h"
-#include "ledger_ckpt.h"
 #include "digest.h"
 #include "msg.h"
 
@@ -83,7 +82,6 @@ struct ledger {
 	struct gun_lock	*locks[LEDGER_LOCK_BUCKETS];
 	ledger_anchor_fn *anchor_fn;	/* under wmu */
 	void		*anchor_ctx;
-	struct ledger_ckpt *ckpt;	/* checkpoints, off the commit path */
 };
 
 const char *
@@ -272,15 +270,6 @@ ledger_open(const char *state_dir, struct ledger **out, char *msg,
 	}
 	if ((rc = conn_open(path, &l->rdb, msg, msglen)) != 0)
 		goto out;
-	/*
-	 * Without the thread the writer checkpoints as SQLite does by
-	 * default, inside a COMMIT now and then: slower, still correct.
-	 */
-	if (ledger_ckpt_start(path, &l->wmu, &l->ckpt) == 0 &&
-	    exec_sql(l->wdb, "PRAGMA wal_autocheckpoint=0") != 0) {
-		ledger_ckpt_stop(l->ckpt);
-		l->ckpt = NULL;
-	}
 	*out = l;
 	l = NULL;	/* transferred */
 	rc = 0;
@@ -311,7 +300,6 @@ ledger_close(struct ledger *l)
 
 	if (l == NULL)
 		return;
-	ledger_ckpt_stop(l->ckpt);
 	db_close(l->rdb);
 	db_close(l->wdb);
 	for (i = 0; i < LEDGER_LOCK_BUCKETS; i++) {
@@ -891,10 +879,8 @@ batch_run(struct ledger *l, struct commit_req *batch)
 		if (mark_put(db, MARK_ANCHOR, &m) != 0)
 			goto abort;
 	}
-	if (exec_sql(db, "COMMIT") == 0) {
-		ledger_ckpt_note(l->ckpt);
+	if (exec_sql(db, "COMMIT") == 0)
 		goto out;
-	}
 abort:
 	for (r = batch; r != NULL; r = r->next)
 		if (r->rc == 0)

@@ -293,54 +293,6 @@ test_reopen(void **state)
 	ledger_close(l);
 }
 
-/* Size of the file at dir/name, 0 when absent. */
-static off_t
-file_size(const char *name)
-{
-	struct stat sb;
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return stat(p, &sb) == 0 ? sb.st_size : 0;
-}
-
-/*
- * Checkpoints run on their own thread, never inside a commit: the writer
- * has wal_autocheckpoint off, yet after enough commits the database file
- * takes the pages; nothing is lost on reopen.
- */
-static void
-test_checkpoint_thread(void **state)
-{
-	struct ledger *l = open_ok();
-	struct ledger_file f;
-	uint8_t fp[LEDGER_HASH_LEN], h[LEDGER_HASH_LEN];
-	char b1[256], what[64], msg[256];
-	off_t db0;
-	int64_t v;
-	int i, tries;
-
-	(void)state;
-	db0 = file_size(LEDGER_FILE_NAME);
-	for (i = 1; i <= 600; i++) {
-		snprintf(what, sizeof(what), "ckpt-%d", i);
-		file_make(&f, b1, sizeof(b1), "targets", i, what);
-		fp_make(fp, what);
-		assert_int_equal(ledger_commit(l, "g/ckpt", fp, &f, 1, msg,
-		    sizeof(msg)), 0);
-	}
-	/* The thread's period is a second; give it a few. */
-	for (tries = 0; tries < 50 && file_size(LEDGER_FILE_NAME) <= db0;
-	    tries++)
-		usleep(100 * 1000);
-	assert_true(file_size(LEDGER_FILE_NAME) > db0);
-	ledger_close(l);
-	l = open_ok();
-	assert_int_equal(ledger_last(l, "g/ckpt", "targets", &v, h), 0);
-	assert_int_equal(v, 600);
-	ledger_close(l);
-}
-
 static void
 test_open_errors(void **state)
 {
@@ -616,7 +568,6 @@ main(void)
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_checkpoint_thread),
 		cmocka_unit_test(test_gun_locks),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_group_commit),

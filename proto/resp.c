@@ -16,11 +16,16 @@ proto_id_put(struct json_buf *b, const struct proto_id *id)
 		json_put_str(b, id->str, id->len);
 }
 
-void
-proto_resp_ok(struct json_buf *b, const struct proto_id *id,
-    const uint8_t *result, size_t result_len)
+/* The success envelope; with a (even empty) the "att" list and the bytes too. */
+static void
+resp_ok(struct json_buf *b, const struct proto_id *id, const uint8_t *result,
+    size_t result_len, const struct proto_att *a, int with_att)
 {
 	json_put_char(b, '{');
+	if (with_att) {
+		proto_att_list_put(b, a);
+		json_put_char(b, ',');
+	}
 	if (id != NULL && id->kind != PROTO_ID_NONE) {
 		proto_id_put(b, id);
 		json_put_char(b, ',');
@@ -31,26 +36,22 @@ proto_resp_ok(struct json_buf *b, const struct proto_id *id,
 	else
 		json_put_raw(b, result, result_len);
 	json_put_char(b, '}');
+	if (with_att)
+		proto_att_area_put(b, a);
+}
+
+void
+proto_resp_ok(struct json_buf *b, const struct proto_id *id,
+    const uint8_t *result, size_t result_len)
+{
+	resp_ok(b, id, result, result_len, NULL, 0);
 }
 
 void
 proto_resp_ok_att(struct json_buf *b, const struct proto_id *id,
     const uint8_t *result, size_t result_len, const struct proto_att *a)
 {
-	json_put_char(b, '{');
-	proto_att_list_put(b, a);
-	json_put_char(b, ',');
-	if (id != NULL && id->kind != PROTO_ID_NONE) {
-		proto_id_put(b, id);
-		json_put_char(b, ',');
-	}
-	json_put_raw(b, "\"ok\":true,\"result\":", 19);
-	if (result == NULL || result_len == 0)
-		json_put_raw(b, "{}", 2);
-	else
-		json_put_raw(b, result, result_len);
-	json_put_char(b, '}');
-	proto_att_area_put(b, a);
+	resp_ok(b, id, result, result_len, a, 1);
 }
 
 void
